@@ -1,0 +1,144 @@
+"""Speed and memory of filmlite's FILM on the current device.
+
+For each configuration (official FILM and lite) it prints:
+- forward time of one pair at 256x256 and 512x512 (batch 1, fp32, median of several runs after a warm-up),
+  in the default NCHW layout and in channels_last;
+- the convolution work per pair (GFLOP, counted by torch.utils.flop_counter) and the rate achieved;
+- one training step: batch 8 of 128x128 crops, forward + L1 loss + backward + Adam;
+- peak memory of each measurement (CUDA: max allocated; CPU: the process's peak resident set, which includes
+  about 0.3-0.4 GB for Python and torch themselves). Each measurement runs in a fresh process so peaks are
+  its own.
+
+    python benchmarks/speed.py                 # everything (a few minutes on 2 CPU cores)
+    python benchmarks/speed.py --config lite   # one configuration
+    python benchmarks/speed.py --quick         # fewer repeats, for a smoke test
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import filmlite  # noqa: E402
+from filmlite import FILM, FILMConfig  # noqa: E402
+
+CONFIGS = {"film": FILMConfig.film, "lite": FILMConfig.lite}
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def peak_memory_gb(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**30
+    try:  # VmHWM starts afresh with each program; ru_maxrss would inherit the parent's peak across exec
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 2**20
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def count_gflop(model: FILM, size: int) -> float:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x = torch.rand(1, 3, size, size)
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        model.cpu()(x, x)
+    return counter.get_total_flops() / 1e9
+
+
+def measure(task: str, config_name: str, size: int, repeats: int, channels_last: bool) -> dict:
+    device = filmlite.default_device()
+    torch.manual_seed(0)
+    model = FILM(CONFIGS[config_name]()).to(device)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(memory_format=layout)
+    times = []
+    if task == "forward":
+        model.eval()
+        x0, x1 = (torch.rand(1, 3, size, size, device=device).contiguous(memory_format=layout) for _ in range(2))
+        with torch.no_grad():
+            for i in range(repeats + 1):
+                synchronize(device)
+                start = time.perf_counter()
+                model(x0, x1)
+                synchronize(device)
+                if i:  # the first call warms up caches and kernels
+                    times.append(time.perf_counter() - start)
+    else:
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, eps=1e-7)
+        batch = torch.rand(3, 8, 3, size, size, device=device)
+        x0, y, x1 = (t.contiguous(memory_format=layout) for t in batch)
+        for i in range(repeats + 1):
+            synchronize(device)
+            start = time.perf_counter()
+            loss = (model(x0, x1) - y).abs().mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            synchronize(device)
+            if i:
+                times.append(time.perf_counter() - start)
+    return {"seconds": statistics.median(times), "min_seconds": min(times), "peak_gb": peak_memory_gb(device)}
+
+
+def run_child(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", choices=[*CONFIGS, "all"], default="all")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller sizes (smoke test)")
+    parser.add_argument("--child", nargs=5, metavar=("TASK", "CONFIG", "SIZE", "REPEATS", "CL"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        task, config_name, size, repeats, cl = args.child
+        print(json.dumps(measure(task, config_name, int(size), int(repeats), cl == "1")))
+        return
+
+    device = filmlite.default_device()
+    print(f"filmlite {filmlite.__version__}, torch {torch.__version__}, device {device}, "
+          f"{torch.get_num_threads()} CPU threads, fp32, batch 1 for forward")
+    names = list(CONFIGS) if args.config == "all" else [args.config]
+    sizes = [64, 128] if args.quick else [256, 512]
+    repeats = 2 if args.quick else 5
+    rows = []
+    for name in names:
+        model = FILM(CONFIGS[name]())
+        params = model.num_parameters()
+        for size in sizes:
+            gflop = count_gflop(model, size)
+            for cl in (False, True):
+                r = run_child(["forward", name, str(size), str(repeats), "1" if cl else "0"])
+                rows.append((name, params, f"forward {size}x{size}", "channels_last" if cl else "NCHW",
+                             r["seconds"], r["min_seconds"], gflop / r["seconds"], r["peak_gb"]))
+        step_size, step_repeats = (64, 1) if args.quick else (128, 3)
+        for cl in (False, True):
+            r = run_child(["train", name, str(step_size), str(step_repeats), "1" if cl else "0"])
+            rows.append((name, params, f"train step 8x{step_size}x{step_size}", "channels_last" if cl else "NCHW",
+                         r["seconds"], r["min_seconds"], float("nan"), r["peak_gb"]))
+
+    print()
+    print("| config | parameters | measurement | layout | median s | min s | GFLOP/s | peak memory GB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, params, what, layout, sec, best, rate, peak in rows:
+        rate_text = "" if rate != rate else f"{rate:.0f}"
+        print(f"| {name} | {params:,} | {what} | {layout} | {sec:.3f} | {best:.3f} | {rate_text} | {peak:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

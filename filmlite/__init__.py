@@ -1,0 +1,41 @@
+"""filmlite: Google's FILM (Frame Interpolation for Large Motion, ECCV 2022) in small, readable PyTorch.
+
+One module per stage, finest pyramid level first everywhere:
+    config   FILMConfig: every size (`FILMConfig.film()`, `FILMConfig.lite()`)
+    pyramid  image_pyramid                    (stage 1)
+    encoder  shared encoder, feature pyramid  (stages 2-3)
+    flow     residual pyramid flow            (stage 4)
+    warp     backward warping                 (stage 6)
+    fusion   aligned pyramid, decoder         (stages 7-8)
+    model    FILM, FILMIntermediates
+    inference  interpolate, interpolate_recursive
+    checkpoint save_checkpoint, load_pretrained, load_official
+    images   read_image, write_image
+"""
+from .checkpoint import load_official, load_pretrained, save_checkpoint
+from .config import FILMConfig
+from .device import default_device
+from .images import read_image, write_image
+from .inference import interpolate, interpolate_recursive, iter_recursive
+from .model import FILM, FILMIntermediates
+from .pyramid import image_pyramid
+from .warp import warp
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FILM",
+    "FILMConfig",
+    "FILMIntermediates",
+    "default_device",
+    "image_pyramid",
+    "interpolate",
+    "interpolate_recursive",
+    "iter_recursive",
+    "load_official",
+    "load_pretrained",
+    "read_image",
+    "save_checkpoint",
+    "warp",
+    "write_image",
+]

@@ -1,0 +1,79 @@
+"""Reading and writing frames with Pillow.
+
+filmlite's image convention: a float32 tensor `(1, 3, h, w)`, RGB, values in [0, 1], gamma-encoded as stored
+in the file (FILM is trained on such images and does no colour conversion).
+
+`read_image` accepts anything Pillow reads (PNG, JPEG, BMP, TIFF, WebP, ...). Grey, palette and 16-bit images
+become RGB; an alpha channel is dropped; the EXIF orientation of phone photos is applied.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from einops import rearrange
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+
+def from_array(array: np.ndarray) -> torch.Tensor:
+    """`(h, w)` or `(h, w, c)` array (uint8 0..255, uint16 0..65535, or float 0..1) -> `(1, 3, h, w)` float32."""
+    a = np.asarray(array)
+    if a.ndim == 2:
+        a = a[:, :, None]
+    if a.ndim != 3 or a.shape[2] not in (1, 3, 4):
+        raise ValueError(f"expected an (h, w), (h, w, 3) or (h, w, 4) image array, got shape {a.shape}")
+    if a.shape[2] == 1:
+        a = np.repeat(a, 3, axis=2)
+    a = a[:, :, :3]
+    if a.dtype == np.uint8:
+        a = a.astype(np.float32) / 255.0
+    elif a.dtype == np.uint16:
+        a = a.astype(np.float32) / 65535.0
+    elif np.issubdtype(a.dtype, np.floating):
+        a = a.astype(np.float32)
+    else:
+        raise TypeError(f"unsupported image dtype {a.dtype}; use uint8, uint16 or float in [0, 1]")
+    return rearrange(torch.from_numpy(np.ascontiguousarray(a)), "h w c -> 1 c h w").contiguous()
+
+
+def to_array(image: torch.Tensor) -> np.ndarray:
+    """`(3, h, w)` or `(1, 3, h, w)` float tensor -> `(h, w, 3)` uint8 array, clipped to [0, 1] and rounded."""
+    if image.dim() == 4:
+        if image.shape[0] != 1:
+            raise ValueError(f"to_array takes one image, got a batch of {image.shape[0]}")
+        image = image[0]
+    if image.dim() != 3 or image.shape[0] != 3:
+        raise ValueError(f"expected a (3, h, w) or (1, 3, h, w) image, got {tuple(image.shape)}")
+    a = image.detach().float().clamp(0, 1).mul(255).round().to(torch.uint8)
+    return rearrange(a, "c h w -> h w c").cpu().numpy()
+
+
+def read_image(path: str | Path) -> torch.Tensor:
+    """Read an image file into a `(1, 3, h, w)` float32 tensor in [0, 1]."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no image file at {path}" + (" (that is a folder)" if path.is_dir() else ""))
+    try:
+        with Image.open(path) as img:
+            img = ImageOps.exif_transpose(img)
+            if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+                # 16-bit grey: Pillow's convert("RGB") would clip it to 8 bits first
+                return from_array(np.asarray(img).astype(np.uint16))
+            return from_array(np.asarray(img.convert("RGB")))
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValueError(f"could not read {path} as an image (corrupt, truncated or not an image): {error}") from error
+
+
+def write_image(path: str | Path, image: torch.Tensor) -> Path:
+    """Write a `(3, h, w)` or `(1, 3, h, w)` tensor in [0, 1] (clipped) to `path`; the suffix picks the format.
+
+    Parent folders are created. Returns the path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        Image.fromarray(to_array(image)).save(path)
+    except (KeyError, ValueError) as error:
+        raise ValueError(f"cannot write {path}: unknown image format {path.suffix!r}; use .png or .jpg") from error
+    return path

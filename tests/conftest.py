@@ -1,0 +1,31 @@
+import pytest
+import torch
+
+from filmlite import FILM, FILMConfig
+
+# A deliberately odd, tiny configuration: nothing may assume the official sizes.
+TINY = FILMConfig(
+    pyramid_levels=4, fusion_pyramid_levels=3, specialized_levels=2, sub_levels=3,
+    filters=4, flow_convs=(1, 2, 2), flow_filters=(4, 6, 8),
+)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+
+
+@pytest.fixture(scope="session")
+def film_model():
+    torch.manual_seed(0)
+    return FILM(FILMConfig.film()).eval()
+
+
+@pytest.fixture
+def tiny_model():
+    return FILM(TINY).eval()
+
+
+@pytest.fixture
+def lite_model():
+    return FILM(FILMConfig.lite()).eval()

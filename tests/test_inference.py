@@ -1,0 +1,110 @@
+import pytest
+import torch
+from torch import nn
+
+from filmlite import FILMConfig, interpolate, interpolate_recursive, iter_recursive
+from filmlite.inference import pad_to_multiple
+
+
+class Blend(nn.Module):
+    """A stand-in with FILM's interface whose middle frame is the plain average: makes frame times visible."""
+
+    config = FILMConfig.film()
+
+    def __init__(self):
+        super().__init__()
+        self.anchor = nn.Parameter(torch.zeros(()))
+        self.calls = 0
+
+    def forward(self, x0, x1):
+        self.calls += 1
+        assert x0.shape[-1] % 64 == 0 and x0.shape[-2] % 64 == 0
+        return (x0 + x1) / 2
+
+
+@pytest.mark.parametrize("h,w", [(37, 51), (64, 64), (65, 127), (1, 1)])
+def test_odd_sizes_round_trip(tiny_model, h, w):
+    x0, x1 = torch.rand(2, 3, h, w)
+    y = interpolate(tiny_model, x0, x1)
+    assert y.shape == (3, h, w)
+    assert y.min() >= 0 and y.max() <= 1
+
+
+def test_padding_is_centred_and_cropped_back():
+    x = torch.rand(1, 3, 37, 51)
+    padded, box = pad_to_multiple(x, 16)
+    assert padded.shape[-2:] == (48, 64)
+    assert box == (5, 6, 37, 51)  # 11 rows: 5 on top, 6 below; 13 columns: 6 left, 7 right
+    torch.testing.assert_close(padded[..., 5:42, 6:57], x)
+    assert padded[..., :5, :].abs().sum() == 0 and padded[..., 42:, :].abs().sum() == 0
+
+
+def test_interpolate_equals_model_on_aligned_input(tiny_model):
+    x0, x1 = torch.rand(2, 1, 3, 32, 48)
+    with torch.no_grad():
+        expected = tiny_model(x0, x1).clamp(0, 1)
+    torch.testing.assert_close(interpolate(tiny_model, x0, x1), expected)
+
+
+def test_batch_equals_single_images(tiny_model):
+    x0, x1 = torch.rand(2, 3, 3, 24, 40)
+    batch = interpolate(tiny_model, x0, x1)
+    singles = torch.stack([interpolate(tiny_model, a, b) for a, b in zip(x0, x1)])
+    assert batch.shape == (3, 3, 24, 40)
+    torch.testing.assert_close(batch, singles, atol=1e-5, rtol=1e-4)
+
+
+def test_uint8_is_converted(tiny_model):
+    x0, x1 = torch.randint(0, 256, (2, 3, 16, 16), dtype=torch.uint8)
+    torch.testing.assert_close(interpolate(tiny_model, x0, x1), interpolate(tiny_model, x0 / 255, x1 / 255))
+
+
+@pytest.mark.parametrize(
+    "x0, x1, error, message",
+    [
+        (torch.rand(16, 16), torch.rand(16, 16), ValueError, "shape \\(3, h, w\\) or \\(b, 3, h, w\\)"),
+        (torch.rand(1, 4, 16, 16), torch.rand(1, 4, 16, 16), ValueError, "3 colour channels"),
+        (torch.rand(16, 16, 3), torch.rand(16, 16, 3), ValueError, "channels-last"),
+        (torch.rand(3, 16, 16), torch.rand(3, 16, 24), ValueError, "same shape"),
+        (torch.ones(3, 8, 8, dtype=torch.int64), torch.ones(3, 8, 8, dtype=torch.int64), TypeError, "dtype torch.int64"),
+        (torch.rand(3, 8, 8) * 255, torch.rand(3, 8, 8), ValueError, "divide by 255"),
+        (torch.rand(3, 8, 8) - 1, torch.rand(3, 8, 8), ValueError, "values in \\[0, 1\\]"),
+        (torch.full((3, 8, 8), float("nan")), torch.rand(3, 8, 8), ValueError, "values in \\[0, 1\\]"),
+        ([[0.0]], torch.rand(3, 8, 8), TypeError, "torch.Tensor"),
+    ],
+)
+def test_bad_inputs_get_clear_errors(tiny_model, x0, x1, error, message):
+    with pytest.raises(error, match=message):
+        interpolate(tiny_model, x0, x1)
+
+
+@pytest.mark.parametrize("n,k", [(2, 0), (2, 1), (2, 3), (3, 2), (5, 1)])
+def test_recursion_frame_counts(n, k):
+    frames = [torch.full((3, 8, 8), i / n) for i in range(n)]
+    model = Blend()
+    out = interpolate_recursive(model, frames, times_to_interpolate=k)
+    assert len(out) == (n - 1) * 2**k + 1
+    assert model.calls == (n - 1) * (2**k - 1)
+
+
+def test_recursion_is_depth_first_midpoints_in_time_order():
+    a, b = torch.zeros(1, 3, 4, 4), torch.ones(1, 3, 4, 4)
+    out = interpolate_recursive(Blend(), torch.cat([a, b]), times_to_interpolate=3)
+    assert out.shape == (9, 3, 4, 4)
+    # With an averaging model the frame at time t is exactly t; order and placement must match.
+    torch.testing.assert_close(out.mean(dim=(1, 2, 3)), torch.linspace(0, 1, 9))
+
+
+def test_recursion_passes_input_frames_through():
+    frames = [torch.rand(3, 8, 8) for _ in range(3)]
+    out = list(iter_recursive(Blend(), frames, 2))
+    assert out[0] is frames[0] and out[4] is frames[1] and out[8] is frames[2]
+
+
+def test_recursion_errors():
+    with pytest.raises(ValueError, match="at least 2 frames"):
+        interpolate_recursive(Blend(), [torch.rand(3, 4, 4)], 1)
+    with pytest.raises(ValueError, match=">= 0"):
+        interpolate_recursive(Blend(), [torch.rand(3, 4, 4)] * 2, -1)
+    with pytest.raises(ValueError, match="same shape"):
+        interpolate_recursive(Blend(), [torch.rand(3, 4, 4), torch.rand(3, 4, 5)], 1)
