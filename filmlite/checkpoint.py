@@ -27,6 +27,7 @@ from pathlib import Path
 import torch
 
 from .config import FILMConfig
+from .device import default_device
 from .model import FILM
 
 FORMAT = "filmlite.checkpoint"
@@ -117,6 +118,9 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
         raise ValueError(f"{path} is not a filmlite checkpoint (no 'format': {FORMAT!r} entry)")
     if payload.get("version", 0) > VERSION:
         raise ValueError(f"{path} was written by a newer filmlite (format version {payload['version']}); upgrade filmlite")
+    missing = [key for key in ("config", "state_dict") if not isinstance(payload.get(key), dict)]
+    if missing:
+        raise ValueError(f"{path} is an incomplete filmlite checkpoint: no {' or '.join(missing)}")
     return Checkpoint(
         config=FILMConfig.from_dict(payload["config"]),
         state_dict=payload["state_dict"],
@@ -168,7 +172,7 @@ def load_pretrained(
 
     Args:
         path: the checkpoint; default `$FILMLITE_CHECKPOINT` or the one bundled in `data/checkpoints/`.
-        device: where to put the model (default: CPU).
+        device: where to put the model (default: `filmlite.default_device()`: cuda, then mps, then cpu).
         expect_config: if given, refuse a checkpoint of any other configuration, naming the differences.
 
     Returns:
@@ -187,7 +191,7 @@ def load_pretrained(
         raise ValueError(f"{path} holds a model of another configuration ({diff})")
     model = model_from_state_dict(ckpt.config, ckpt.state_dict, str(path))
     model.metadata = ckpt.metadata
-    return model.to(device or "cpu").eval()
+    return model.to(device or default_device()).eval()
 
 
 # ---- the official weights (PyTorch port) ----------------------------------------------------------------------
@@ -255,10 +259,10 @@ def port_key_to_filmlite(key: str, config: FILMConfig) -> str:
 def load_official(path: str | Path, *, device: str | torch.device | None = None) -> FILM:
     """The official FILM weights, from the PyTorch port's TorchScript archive or state-dict file.
 
-    Returns `FILM(FILMConfig.film())` in eval mode, float32. A file of any other shape is refused with an error
-    naming the first mismatched keys.
+    Returns `FILM(FILMConfig.film())` in eval mode, float32, on `device` (default: `filmlite.default_device()`).
+    A file of any other shape is refused with an error naming the first mismatched keys.
     """
     config = FILMConfig.film()
     state = {port_key_to_filmlite(k, config): v.float().contiguous() for k, v in read_port_state_dict(path).items()}
     model = model_from_state_dict(config, state, str(path))
-    return model.to(device or "cpu").eval()
+    return model.to(device or default_device()).eval()

@@ -82,6 +82,12 @@ def test_default_checkpoint_env_override(tmp_path, tiny_model, monkeypatch):
         load_pretrained()
 
 
+def test_incomplete_checkpoint(tmp_path):
+    torch.save({"format": "filmlite.checkpoint", "version": 1, "config": FILMConfig.lite().to_dict()}, tmp_path / "x.pt")
+    with pytest.raises(ValueError, match="incomplete filmlite checkpoint: no state_dict"):
+        load_pretrained(tmp_path / "x.pt")
+
+
 def test_newer_format_is_refused(tmp_path, tiny_model):
     path = save_checkpoint(tmp_path / "m.pt", tiny_model)
     payload = torch.load(path, weights_only=True)
