@@ -2,12 +2,13 @@
 
 For each configuration (official FILM and lite) it prints:
 - forward time of one pair at 256x256 and 512x512 (batch 1, fp32, median of several runs after a warm-up),
-  in the default NCHW layout and in channels_last;
+  in the default NCHW layout and in channels_last, the two interleaved in one process so that a machine whose
+  speed drifts treats them alike;
 - the convolution work per pair (GFLOP, counted by torch.utils.flop_counter) and the rate achieved;
 - one training step: batch 8 of 128x128 crops, forward + L1 loss + backward + Adam;
 - peak memory of each measurement (CUDA: max allocated; CPU: the process's peak resident set, which includes
-  about 0.3-0.4 GB for Python and torch themselves). Each measurement runs in a fresh process so peaks are
-  its own.
+  about 0.3 GB for Python and torch themselves). Each measurement runs in a fresh process so peaks are its
+  own; the peak covers both layouts together (for the training step, two copies of the model).
 
     python benchmarks/speed.py                 # everything (a few minutes on 2 CPU cores)
     python benchmarks/speed.py --config lite   # one configuration
@@ -16,6 +17,7 @@ For each configuration (official FILM and lite) it prints:
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import resource
@@ -58,39 +60,49 @@ def count_gflop(model: FILM, size: int) -> float:
     return counter.get_total_flops() / 1e9
 
 
-def measure(task: str, config_name: str, size: int, repeats: int, channels_last: bool) -> dict:
+def measure(task: str, config_name: str, size: int, repeats: int) -> dict:
+    """Median seconds per call for both layouts, measured alternately, and the peak memory of it all."""
     device = filmlite.default_device()
     torch.manual_seed(0)
     model = FILM(CONFIGS[config_name]()).to(device)
-    layout = torch.channels_last if channels_last else torch.contiguous_format
-    model = model.to(memory_format=layout)
-    times = []
+    layouts = {"NCHW": torch.contiguous_format, "channels_last": torch.channels_last}
     if task == "forward":
         model.eval()
-        x0, x1 = (torch.rand(1, 3, size, size, device=device).contiguous(memory_format=layout) for _ in range(2))
-        with torch.no_grad():
-            for i in range(repeats + 1):
-                synchronize(device)
-                start = time.perf_counter()
-                model(x0, x1)
-                synchronize(device)
-                if i:  # the first call warms up caches and kernels
-                    times.append(time.perf_counter() - start)
+        pair = torch.rand(2, 1, 3, size, size, device=device)
+        inputs = {name: [x.contiguous(memory_format=fmt) for x in pair] for name, fmt in layouts.items()}
+
+        def call(name):
+            with torch.no_grad():
+                model(*inputs[name])
+
     else:
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, eps=1e-7)
+        # One model and optimizer per layout: a training run keeps its weights in one layout throughout.
+        models = {name: copy.deepcopy(model).to(memory_format=fmt) for name, fmt in layouts.items()}
+        optimizers = {name: torch.optim.Adam(m.parameters(), lr=1e-4, eps=1e-7) for name, m in models.items()}
         batch = torch.rand(3, 8, 3, size, size, device=device)
-        x0, y, x1 = (t.contiguous(memory_format=layout) for t in batch)
-        for i in range(repeats + 1):
+        inputs = {name: [x.contiguous(memory_format=fmt) for x in batch] for name, fmt in layouts.items()}
+
+        def call(name):
+            x0, y, x1 = inputs[name]
+            loss = (models[name](x0, x1) - y).abs().mean()
+            optimizers[name].zero_grad(set_to_none=True)
+            loss.backward()
+            optimizers[name].step()
+
+    times = {name: [] for name in layouts}
+    for i in range(repeats + 1):
+        for name in layouts:
             synchronize(device)
             start = time.perf_counter()
-            loss = (model(x0, x1) - y).abs().mean()
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            call(name)
             synchronize(device)
-            if i:
-                times.append(time.perf_counter() - start)
-    return {"seconds": statistics.median(times), "min_seconds": min(times), "peak_gb": peak_memory_gb(device)}
+            if i:  # the first round warms up caches and kernels
+                times[name].append(time.perf_counter() - start)
+    return {
+        "seconds": {name: statistics.median(t) for name, t in times.items()},
+        "min_seconds": {name: min(t) for name, t in times.items()},
+        "peak_gb": peak_memory_gb(device),
+    }
 
 
 def run_child(args: list[str]) -> dict:
@@ -102,12 +114,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", choices=[*CONFIGS, "all"], default="all")
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller sizes (smoke test)")
-    parser.add_argument("--child", nargs=5, metavar=("TASK", "CONFIG", "SIZE", "REPEATS", "CL"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, metavar=("TASK", "CONFIG", "SIZE", "REPEATS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        task, config_name, size, repeats, cl = args.child
-        print(json.dumps(measure(task, config_name, int(size), int(repeats), cl == "1")))
+        task, config_name, size, repeats = args.child
+        print(json.dumps(measure(task, config_name, int(size), int(repeats))))
         return
 
     device = filmlite.default_device()
@@ -120,17 +132,13 @@ def main() -> None:
     for name in names:
         model = FILM(CONFIGS[name]())
         params = model.num_parameters()
-        for size in sizes:
-            gflop = count_gflop(model, size)
-            for cl in (False, True):
-                r = run_child(["forward", name, str(size), str(repeats), "1" if cl else "0"])
-                rows.append((name, params, f"forward {size}x{size}", "channels_last" if cl else "NCHW",
-                             r["seconds"], r["min_seconds"], gflop / r["seconds"], r["peak_gb"]))
+        jobs = [("forward", size, repeats, f"forward {size}x{size}", count_gflop(model, size)) for size in sizes]
         step_size, step_repeats = (64, 1) if args.quick else (128, 3)
-        for cl in (False, True):
-            r = run_child(["train", name, str(step_size), str(step_repeats), "1" if cl else "0"])
-            rows.append((name, params, f"train step 8x{step_size}x{step_size}", "channels_last" if cl else "NCHW",
-                         r["seconds"], r["min_seconds"], float("nan"), r["peak_gb"]))
+        jobs.append(("train", step_size, step_repeats, f"train step 8x{step_size}x{step_size}", float("nan")))
+        for task, size, n, label, gflop in jobs:
+            r = run_child([task, name, str(size), str(n)])
+            for layout, seconds in r["seconds"].items():
+                rows.append((name, params, label, layout, seconds, r["min_seconds"][layout], gflop / seconds, r["peak_gb"]))
 
     print()
     print("| config | parameters | measurement | layout | median s | min s | GFLOP/s | peak memory GB |")

@@ -7,7 +7,7 @@ One module per stage, finest pyramid level first everywhere:
     flow     residual pyramid flow            (stage 4)
     warp     backward warping                 (stage 6)
     fusion   aligned pyramid, decoder         (stages 7-8)
-    model    FILM, FILMIntermediates
+    model    FILM, FILMIntermediates: the stages composed, time fixed at t = 0.5 (stage 5)
     inference  interpolate, interpolate_recursive
     checkpoint save_checkpoint, load_pretrained, load_official
     images   read_image, write_image

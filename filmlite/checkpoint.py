@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,7 +214,10 @@ def read_port_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         )
     if _is_torchscript(path):
         try:
-            state = torch.jit.load(str(path), map_location="cpu").state_dict()
+            with warnings.catch_warnings():
+                # TorchScript is deprecated, but it is the format the port's weights were released in
+                warnings.simplefilter("ignore", DeprecationWarning)
+                state = torch.jit.load(str(path), map_location="cpu").state_dict()
         except Exception as error:
             raise ValueError(f"could not read the TorchScript archive {path} (corrupt or truncated?): {error}") from error
     else:

@@ -63,6 +63,7 @@ def test_plain_state_dict_matches_the_oracle(port_state, port_file):
         torch.testing.assert_close(mine, theirs, atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 def test_torchscript_archive_loads(port_state, port_file, tmp_path):
     scripted = torch.jit.script(build_port_shaped_module(port_state))
     path = tmp_path / "film_net_fp32.pt"
