@@ -30,8 +30,9 @@ def as_frame_batch(x: torch.Tensor, name: str = "frame") -> tuple[torch.Tensor, 
     """Check one input and return it as float32 `(b, 3, h, w)` in [0, 1], plus whether it came without a
     batch dimension.
 
-    Accepted: `(3, h, w)` or `(b, 3, h, w)` tensors; floating point in [0, 1]; `uint8` in 0..255, which is
-    divided by 255 (the one documented conversion). Anything else raises an error that says how to fix it.
+    Accepted: `(3, h, w)` or `(b, 3, h, w)` tensors; floating point in [0, 1] (excursions of up to 1e-3, as
+    resampling leaves them, are clipped); `uint8` in 0..255, which is divided by 255. Anything else raises an
+    error that says how to fix it.
     """
     if not isinstance(x, torch.Tensor):
         raise TypeError(
@@ -58,6 +59,8 @@ def as_frame_batch(x: torch.Tensor, name: str = "frame") -> tuple[torch.Tensor, 
         if lo < -1e-3 or hi > 1 + 1e-3 or lo != lo or hi != hi:
             hint = " It looks like 0..255: divide by 255." if hi > 1.5 else ""
             raise ValueError(f"{name} must hold values in [0, 1], found min {lo:.4g} and max {hi:.4g}.{hint}")
+        if lo < 0 or hi > 1:
+            x = x.clamp(0, 1)
     return x, single
 
 

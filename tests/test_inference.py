@@ -54,6 +54,14 @@ def test_batch_equals_single_images(tiny_model):
     torch.testing.assert_close(batch, singles, atol=1e-5, rtol=1e-4)
 
 
+def test_tiny_excursions_are_clipped(tiny_model):
+    x0, x1 = torch.rand(2, 3, 16, 16)
+    nudged = x0.clone()
+    nudged[0, 0, 0], nudged[0, 0, 1] = -5e-4, 1 + 5e-4
+    clipped = nudged.clamp(0, 1)
+    torch.testing.assert_close(interpolate(tiny_model, nudged, x1), interpolate(tiny_model, clipped, x1))
+
+
 def test_uint8_is_converted(tiny_model):
     x0, x1 = torch.randint(0, 256, (2, 3, 16, 16), dtype=torch.uint8)
     torch.testing.assert_close(interpolate(tiny_model, x0, x1), interpolate(tiny_model, x0 / 255, x1 / 255))
