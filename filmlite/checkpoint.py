@@ -42,6 +42,7 @@ class Checkpoint:
     config: FILMConfig
     state_dict: dict
     metadata: dict
+    training_state: dict | None = None
 
 
 # ---- writing -------------------------------------------------------------------------------------------------
@@ -82,8 +83,12 @@ def _check_plain(value, where: str) -> None:
     )
 
 
-def save_checkpoint(path: str | Path, model: FILM, **metadata) -> Path:
-    """Write `model`'s configuration and weights, plus `metadata` (plain values, e.g. step=1000), atomically."""
+def save_checkpoint(path: str | Path, model: FILM, *, training_state: dict | None = None, **metadata) -> Path:
+    """Write `model`'s configuration and weights, plus `metadata` (plain values, e.g. step=1000), atomically.
+
+    `training_state` (optimizer state, step, ...; see `filmlite.train`) makes it a resumable training
+    checkpoint; readers that only want the model ignore it.
+    """
     _check_plain(metadata, "metadata")
     payload = {
         "format": FORMAT,
@@ -92,6 +97,9 @@ def save_checkpoint(path: str | Path, model: FILM, **metadata) -> Path:
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "metadata": metadata,
     }
+    if training_state is not None:
+        _check_plain(training_state, "training_state")
+        payload["training_state"] = training_state
     return atomic_save(payload, path)
 
 
@@ -126,6 +134,7 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
         config=FILMConfig.from_dict(payload["config"]),
         state_dict=payload["state_dict"],
         metadata=payload.get("metadata", {}),
+        training_state=payload.get("training_state"),
     )
 
 

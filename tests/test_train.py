@@ -1,0 +1,156 @@
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+
+import filmlite.train as train_module
+from filmlite import load_pretrained
+from filmlite.checkpoint import read_checkpoint
+from filmlite.train import (
+    LR_DECAY, RECIPES, StreamSampler, TrainConfig, build_parser, build_sources, config_from_args, learning_rate,
+    read_log, train,
+)
+
+from conftest import TINY
+
+
+def tiny_config(tmp_path, **overrides) -> TrainConfig:
+    settings = dict(out=str(tmp_path / "run"), data="synthetic", steps=4, batch_size=2, crop=64, val_every=0,
+                    checkpoint_every=2, log_every=1, workers=0, max_motion=8.0)
+    settings.update(overrides)
+    return TrainConfig(**settings)
+
+
+def weights(path):
+    return read_checkpoint(path).state_dict
+
+
+def test_learning_rate_decays_four_times_in_a_run():
+    config = TrainConfig(steps=1000, lr=1e-3)
+    expected = {0: 1e-3, 249: 1e-3, 250: 1e-3 * LR_DECAY, 500: 1e-3 * LR_DECAY**2, 999: 1e-3 * LR_DECAY**3}
+    for step, lr in expected.items():
+        assert learning_rate(config, step) == pytest.approx(lr)
+    # the same shape at any run length
+    assert learning_rate(TrainConfig(steps=3_000_000, lr=1e-3), 750_000) == pytest.approx(1e-3 * LR_DECAY)
+
+
+def test_processes_share_each_global_batch():
+    single = list(StreamSampler(3, 6, batch_size=8))
+    ranks = [list(StreamSampler(3, 6, batch_size=8, rank=r, world=2)) for r in range(2)]
+    assert single == list(range(24, 48))
+    for step in range(3):
+        together = ranks[0][4 * step:4 * step + 4] + ranks[1][4 * step:4 * step + 4]
+        assert sorted(together) == single[8 * step:8 * step + 8]
+
+
+def test_a_short_run_writes_everything(tmp_path):
+    log = train(tiny_config(tmp_path, val_every=4), progress=False, model_config=TINY)
+    run = tmp_path / "run"
+    assert [e["step"] for e in log["train"]] == [1, 2, 3, 4]
+    assert all(e["loss"] > 0 and "l1" in e for e in log["train"])
+    assert [e["step"] for e in log["val"]] == [4]
+    assert {"val_psnr", "val_ssim", "val_psnr_average"} <= set(log["val"][0])
+    assert (run / "samples" / "step_000004.png").exists()
+    model = load_pretrained(run / "model.pt", device="cpu")
+    assert model.config == TINY and model.metadata["step"] == 4
+    assert read_checkpoint(run / "checkpoint.pt").training_state["step"] == 4
+    # training changed the weights
+    fresh = train_module.FILM(TINY).state_dict()
+    torch.manual_seed(0)
+    assert any(not torch.equal(fresh[k], v) for k, v in model.state_dict().items())
+
+
+def test_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
+    train(tiny_config(tmp_path / "a"), progress=False, model_config=TINY)
+
+    calls = {"n": 0}
+    original = train_module.learning_rate
+
+    def interrupt_at_step_3(config, step):
+        calls["n"] += 1
+        if step == 3 and calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(config, step)
+
+    monkeypatch.setattr(train_module, "learning_rate", interrupt_at_step_3)
+    config = tiny_config(tmp_path / "b", checkpoint_every=100)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, progress=False, model_config=TINY)
+    assert read_checkpoint(tmp_path / "b" / "run" / "checkpoint.pt").training_state["step"] == 3
+    log = train(config, progress=False, model_config=TINY)
+    assert [e["step"] for e in log["train"]] == [1, 2, 3, 4]
+    a, b = weights(tmp_path / "a" / "run" / "model.pt"), weights(tmp_path / "b" / "run" / "model.pt")
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=1e-5, atol=1e-6)
+
+
+def test_resume_refuses_other_settings(tmp_path):
+    train(tiny_config(tmp_path, steps=2), progress=False, model_config=TINY)
+    with pytest.raises(ValueError, match="crop"):
+        train(tiny_config(tmp_path, steps=2, crop=96), progress=False, model_config=TINY)
+
+
+def test_bfloat16_autocast_on_cpu(tmp_path):
+    log = train(tiny_config(tmp_path, steps=2, amp="bf16"), progress=False, model_config=TINY)
+    assert all(torch.isfinite(torch.tensor(e["loss"])) for e in log["train"])
+
+
+def test_command_line_recipes_and_overrides():
+    args = build_parser().parse_args(["--recipe", "gpu", "--steps", "10", "--loss", "vgg", "--compile"])
+    config = config_from_args(args)
+    assert config.steps == 10 and config.crop == RECIPES["gpu"]["crop"] and config.loss == "vgg" and config.compile
+    assert config_from_args(build_parser().parse_args([])) == TrainConfig()
+    with pytest.raises(ValueError, match="amp"):
+        TrainConfig(amp="fp8")
+    with pytest.raises(ValueError, match="video_steps"):
+        TrainConfig(video_steps="3-1")
+
+
+def test_unknown_data_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="vimeo:ROOT"):
+        build_sources(TrainConfig(data=str(tmp_path / "nothing")))
+
+
+def test_main_trains_from_the_command_line(tmp_path, capsys):
+    code = train_module.main(["--data", "synthetic", "--steps", "2", "--batch-size", "2", "--crop", "64",
+                              "--out", str(tmp_path / "cli"), "--val-every", "0", "--log-every", "1"])
+    assert code == 0
+    log = read_log(tmp_path / "cli")
+    assert len(log["train"]) == 2
+    lines = (tmp_path / "cli" / "log.jsonl").read_text().splitlines()
+    assert all(json.loads(line)["kind"] == "train" for line in lines)
+
+
+DDP_SCRIPT = """
+import sys
+from filmlite import FILMConfig
+from filmlite.train import TrainConfig, train
+tiny = FILMConfig(pyramid_levels=4, fusion_pyramid_levels=3, specialized_levels=2, sub_levels=3,
+                  filters=4, flow_convs=(1, 2, 2), flow_filters=(4, 6, 8))
+config = TrainConfig(out=sys.argv[1], data="synthetic", steps=3, batch_size=4, crop=64, val_every=0,
+                     checkpoint_every=3, log_every=1, workers=0, max_motion=8.0, device="cpu")
+train(config, progress=False, model_config=tiny)
+"""
+
+
+def test_two_process_ddp_matches_one_process(tmp_path):
+    script = tmp_path / "ddp.py"
+    script.write_text(textwrap.dedent(DDP_SCRIPT))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr",
+                    "127.0.0.1", "--master_port", str(port), str(script), str(tmp_path / "ddp")],
+                   check=True, env=env, capture_output=True, timeout=240)
+    subprocess.run([sys.executable, str(script), str(tmp_path / "single")], check=True, env=env,
+                   capture_output=True, timeout=240)
+    a, b = weights(tmp_path / "ddp" / "model.pt"), weights(tmp_path / "single" / "model.pt")
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=1e-4, atol=1e-5)
+    assert len(read_log(tmp_path / "ddp")["train"]) == 3
