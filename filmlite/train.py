@@ -101,13 +101,14 @@ class TrainConfig:
         return FILMConfig.lite() if self.model == "lite" else FILMConfig.film()
 
 
-# Tested recipes. "cpu": what the training notebook runs on 2 cores (about 15 minutes); "gpu": a Colab T4
-# for under an hour; "bundled": how data/checkpoints/filmlite-lite.pt was made (see its model card).
+# Recipes. "cpu": what the training notebook runs on 2 cores (2000 steps of 0.38 s: about 13 minutes on an
+# idle machine); "bundled": how data/checkpoints/filmlite-lite.pt was made (the cpu recipe, validated less
+# often; see its model card); "gpu": a Colab T4 for under an hour (untested: no GPU was available).
 RECIPES = {
-    "cpu": dict(steps=2500, batch_size=8, crop=128, lr=3e-4, max_motion=48.0),
+    "cpu": dict(steps=2000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=250),
     "gpu": dict(steps=20_000, batch_size=16, crop=256, lr=2e-4, max_motion=96.0, val_every=1000,
                 checkpoint_every=1000),
-    "bundled": dict(steps=3000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4,
+    "bundled": dict(steps=2000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4,
                     val_every=500, checkpoint_every=250),
 }
 
@@ -280,7 +281,7 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
         ckpt = read_checkpoint(ckpt_path)
         previous = ckpt.metadata.get("train_config", {})
         changed = {k: (previous.get(k), v) for k, v in asdict(config).items()
-                   if k in ("model", "data", "batch_size", "crop", "loss", "seed", "max_motion") and previous.get(k) != v}
+                   if k in ("model", "data", "batch_size", "crop", "loss", "seed", "max_motion", "synthetic_share") and previous.get(k) != v}
         if changed:
             raise ValueError(f"{ckpt_path} belongs to a run with other settings ("
                              + ", ".join(f"{k}: {a!r} there, {b!r} now" for k, (a, b) in changed.items())
