@@ -214,7 +214,12 @@ def open_frames(path: str | Path, fps: float | None = None, max_side: int | None
             raise ValueError(f"{path} holds {len(files)} image(s) ({', '.join(IMAGE_SUFFIXES)}); "
                              "interpolation needs at least 2 frames")
         return FrameSource(path, float(fps or 25.0), len(files), False, max_side, files)
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        raise ValueError(f"{path} is one image; give a video file or a folder of frames (for two images, "
+                         "`filmlite interpolate A B` / `filmlite.interpolate`)")
     info = video_info(path)
+    if info.frames < 2:
+        raise ValueError(f"{path} holds {info.frames} frame(s); interpolation needs at least 2")
     return FrameSource(path, float(fps or info.fps), info.frames, info.has_audio, max_side)
 
 
@@ -677,8 +682,9 @@ def slowmo(model, source: str | Path, output: str | Path, factor: int = 4, *, fp
     if note := describe_times(factor):
         log(note)
     if cuts:
-        log(f"scene cuts before frame{'s' if len(cuts) > 1 else ''} {', '.join(map(str, cuts))} (of {count}): "
-            f"not interpolated across, the frame before each cut is repeated {factor - 1} times instead")
+        where = ", ".join(f"{i - 1} and {i}" for i in cuts)
+        log(f"scene cut{'s' if len(cuts) > 1 else ''} between frames {where} (counting from 0, of {count}): not "
+            f"interpolated across; the frame before each cut is repeated {factor - 1} times instead")
     audio_from = None
     if frames.has_audio:
         same_length = abs(summary["output_seconds"] - summary["input_seconds"]) <= 1 / frames.fps + 1e-9
@@ -688,8 +694,8 @@ def slowmo(model, source: str | Path, output: str | Path, factor: int = 4, *, fp
             log(f"audio dropped: a {'GIF' if kind == 'gif' else 'folder of PNGs'} has no sound")
         elif not same_length:
             log(f"audio dropped: the output lasts {summary['output_seconds']:.2f} s, the input "
-                f"{summary['input_seconds']:.2f} s, so the sound would no longer fit the pictures (use "
-                f"--fps {frames.fps * factor:g}, the input rate times the factor, to keep it)")
+                f"{summary['input_seconds']:.2f} s, so the sound would no longer fit the pictures (an output rate "
+                f"of {frames.fps * factor:g} fps, the input's times the factor, keeps it)")
         else:
             audio_from = source
 
