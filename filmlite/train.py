@@ -29,7 +29,9 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -108,7 +110,7 @@ RECIPES = {
     "cpu": dict(steps=2000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=250),
     "gpu": dict(steps=20_000, batch_size=16, crop=256, lr=2e-4, max_motion=96.0, val_every=1000,
                 checkpoint_every=1000),
-    "bundled": dict(steps=2000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4,
+    "bundled": dict(steps=3000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4,
                     val_every=500, checkpoint_every=250),
 }
 
@@ -339,6 +341,11 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
             with open(log_path, "a") as f:
                 f.write(json.dumps(entry) + "\n")
 
+    def stop(signum, frame):  # `kill` (SIGTERM) saves and stops like Ctrl-C does
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        previous_handler = signal.signal(signal.SIGTERM, stop)
     bar = tqdm(total=config.steps, initial=step, disable=not (progress and lead), desc="training", unit="step",
                dynamic_ncols=True)
     running, counted, started = 0.0, 0, time.perf_counter()
@@ -385,6 +392,9 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
         if lead:
             print(f"interrupted: saved step {step} to {ckpt_path}; run the same command again to resume")
         raise
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous_handler)
     bar.close()
     if lead:
         save_checkpoint(out / "model.pt", model, train_config=asdict(config), step=step, seconds=seconds)
