@@ -11,20 +11,39 @@ One module per stage, finest pyramid level first everywhere:
     inference  interpolate, interpolate_recursive
     checkpoint save_checkpoint, load_pretrained, load_official
     images   read_image, write_image
+    tiling   overlapping tiles for frames of any size (interpolate(..., tile_size=...))
+    video    video and frame folders in and out, scene cuts, slow motion
+    losses   L1, VGG-19 perceptual and Gram (style) losses, FILM's loss schedule
+    data     synthetic triplets, video triplets, Vimeo-90K, augmentation
+    train    the training loop (python -m filmlite train)
+    metrics  psnr, ssim;  baselines  average_frames, dis_flow_interpolate
+    evaluation  Middlebury, UCF101, Vimeo-90K test sets;  cli  the command line
+    viz, widgets, course, exercises   plots, explorers and exercise checks for the notebooks
 """
+from .baselines import average_frames, dis_flow_interpolate
 from .checkpoint import load_official, load_pretrained, save_checkpoint
 from .config import FILMConfig
 from .device import default_device
 from .images import read_image, write_image
 from .inference import interpolate, interpolate_recursive, iter_recursive
+from .losses import FILMLoss, load_vgg19
+from .metrics import psnr, ssim
 from .model import FILM, FILMIntermediates
 from .pyramid import image_pyramid
+from .train import TrainConfig
 from .warp import warp
 
 __version__ = "0.1.0"
 
 __all__ = [
     "FILM",
+    "FILMLoss",
+    "TrainConfig",
+    "average_frames",
+    "dis_flow_interpolate",
+    "load_vgg19",
+    "psnr",
+    "ssim",
     "FILMConfig",
     "FILMIntermediates",
     "default_device",

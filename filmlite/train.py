@@ -104,13 +104,13 @@ class TrainConfig:
 
 
 # Recipes. "cpu": what the training notebook runs on 2 cores (2000 steps of 0.38 s: about 13 minutes on an
-# idle machine); "bundled": how data/checkpoints/filmlite-lite.pt was made (the cpu recipe, validated less
-# often; see its model card); "gpu": a Colab T4 for under an hour (untested: no GPU was available).
+# idle machine); "bundled": how data/checkpoints/filmlite-lite.pt was made (the cpu recipe run longer; its
+# model card tells the run's real history); "gpu": a Colab T4 for under an hour (untested: no GPU was lent).
 RECIPES = {
     "cpu": dict(steps=2000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=250),
     "gpu": dict(steps=20_000, batch_size=16, crop=256, lr=2e-4, max_motion=96.0, val_every=1000,
                 checkpoint_every=1000),
-    "bundled": dict(steps=3000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4,
+    "bundled": dict(steps=2400, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4,
                     val_every=500, checkpoint_every=250),
 }
 
