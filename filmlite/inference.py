@@ -15,6 +15,18 @@ frames, and each new frame costs one network call. The intermediate frames it fe
 later tensor follows, and oneDNN's convolutions over large, thin feature maps run up to twice as fast that way
 (`benchmarks/speed.py` measures both layouts). The numbers are the same to float rounding; the model itself is
 not modified.
+
+**Large frames.** `interpolate(..., tile_size=512)` cuts both frames into overlapping tiles, runs the network
+on one pair of tiles at a time and blends the outputs with smooth weights (`filmlite/tiling.py` explains why
+FILM's official non-overlapping tiles show seams and these do not, and what tiling costs for large motion).
+Memory is then bounded by the tile, not the frame.
+
+**Reduced precision.** `interpolate(..., dtype=torch.bfloat16)` (or `torch.float16`) runs the network under
+`torch.autocast`: convolutions compute in the lower precision, while operations autocast keeps in float32 (such
+as the bilinear sampling of the warp) stay there. The returned frame is float32 either way. Whether it is faster
+depends on the hardware: GPUs with tensor cores gain most, while on a CPU without AMX (the 2-core development
+machine, AVX-512 BF16 only) bfloat16 ran about 1.4 times slower than float32; `benchmarks/large_frames.py`
+measures it.
 """
 from __future__ import annotations
 
@@ -24,6 +36,9 @@ import torch
 import torch.nn.functional as F
 
 from .model import FILM
+from .tiling import blend_tiles, check_tiling
+
+PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 def as_frame_batch(x: torch.Tensor, name: str = "frame") -> tuple[torch.Tensor, bool]:
@@ -85,12 +100,92 @@ def model_device(model: torch.nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
-def interpolate(model: FILM, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
+def autocast_dtype(dtype, device: torch.device) -> torch.dtype | None:
+    """Check the `dtype` argument of `interpolate`: None for float32, else the dtype to autocast to.
+
+    Accepts None, `torch.float32`, `torch.bfloat16`, `torch.float16` or their names ("bfloat16", ...).
+    """
+    if isinstance(dtype, str):
+        if dtype not in PRECISIONS:
+            raise ValueError(f"dtype must be one of {sorted(PRECISIONS)} (or None), got {dtype!r}")
+        dtype = PRECISIONS[dtype]
+    if dtype is None or dtype == torch.float32:
+        return None
+    if dtype not in (torch.bfloat16, torch.float16):
+        raise ValueError(
+            f"dtype must be None or torch.float32 (full precision), torch.bfloat16 or torch.float16 (autocast), "
+            f"got {dtype!r}"
+        )
+    if not torch.amp.is_autocast_available(device.type):
+        raise ValueError(f"torch.autocast does not support the {device.type} device; use dtype=None (float32)")
+    if device.type == "cuda" and dtype == torch.bfloat16 and not torch.cuda.is_bf16_supported():
+        raise ValueError("this GPU does not support bfloat16; use dtype=torch.float16 or None")
+    return dtype
+
+
+def run_network(model: FILM, x0: torch.Tensor, x1: torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Run the network once on two float `(b, 3, h, w)` frames of any size: pad, predict, crop back.
+
+    Raw (unclipped) float32 output on `x0`'s device. The network runs on the model's device, in channels_last
+    on a CPU, and under `torch.autocast(dtype)` if `dtype` is given. Call it inside `torch.no_grad()`.
+    """
+    device = model_device(model)
+    layout = torch.channels_last if device.type == "cpu" else torch.contiguous_format
+    a, box = pad_to_multiple(x0.to(device), model.config.alignment)
+    b, _ = pad_to_multiple(x1.to(device), model.config.alignment)
+    with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
+        y = model(a.contiguous(memory_format=layout), b.contiguous(memory_format=layout))
+    return crop(y, box).to(x0.device, torch.float32)
+
+
+def predict(
+    model: FILM,
+    x0: torch.Tensor,
+    x1: torch.Tensor,
+    *,
+    tile_size: int | None = None,
+    tile_overlap: int = 64,
+    dtype: torch.dtype | str | None = None,
+) -> torch.Tensor:
+    """`interpolate` without its input checks and without the final clipping: the raw network output.
+
+    `x0`, `x1` are float `(b, 3, h, w)`; the keywords are those of `interpolate`. Call it inside
+    `torch.no_grad()`. For benchmarks and lessons that compare raw outputs (clipping can hide differences).
+    """
+    precision = autocast_dtype(dtype, model_device(model))
+    if tile_size is None:
+        return run_network(model, x0, x1, precision)
+    alignment = model.config.alignment
+    tile = check_tiling(tile_size, tile_overlap, alignment)
+    # Tile the frame as the whole-frame network sees it: padded to the alignment (see filmlite.tiling).
+    a, box = pad_to_multiple(x0, alignment)
+    b, _ = pad_to_multiple(x1, alignment)
+    run = lambda t0, t1: run_network(model, t0, t1, precision)  # noqa: E731
+    return crop(blend_tiles(run, a, b, tile, tile_overlap, grid=alignment), box)
+
+
+def interpolate(
+    model: FILM,
+    x0: torch.Tensor,
+    x1: torch.Tensor,
+    *,
+    tile_size: int | None = None,
+    tile_overlap: int = 64,
+    dtype: torch.dtype | str | None = None,
+) -> torch.Tensor:
     """The frame halfway between `x0` and `x1`, any size, clipped to [0, 1].
 
     Args:
         model: a `FILM` (any configuration).
         x0, x1: `(3, h, w)` or `(b, 3, h, w)` RGB in [0, 1] (or uint8), same shape.
+        tile_size: None runs the whole frame at once. A number of pixels cuts the frames into tiles of that
+            side (rounded up to a multiple of `model.config.alignment`) that overlap by at least
+            `tile_overlap` pixels, and blends the tile outputs with smooth weights (`filmlite.tiling`): memory
+            is bounded by the tile. A tile at least as large as the frame gives exactly the untiled result.
+        tile_overlap: the least overlap of neighbouring tiles in pixels, from 0 to the tile side minus
+            `model.config.alignment` (tiles move in steps of the alignment).
+        dtype: None or `torch.float32` for full precision; `torch.bfloat16` or `torch.float16` to run the
+            network under `torch.autocast` (the output is float32 either way).
 
     Returns:
         float32 tensor of the inputs' shape, on `x0`'s device. Runs without gradients on the model's device.
@@ -102,20 +197,25 @@ def interpolate(model: FILM, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor
             f"x0 and x1 must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}; "
             "resize or crop one of them first"
         )
-    out_device = x0.device
-    device = model_device(model)
-    layout = torch.channels_last if device.type == "cpu" else torch.contiguous_format
     with torch.no_grad():
-        a, box = pad_to_multiple(a.to(device), model.config.alignment)
-        b, _ = pad_to_multiple(b.to(device), model.config.alignment)
-        y = model(a.contiguous(memory_format=layout), b.contiguous(memory_format=layout))
-        y = crop(y, box).clamp(0, 1)
-    y = y.to(out_device).contiguous()
+        y = predict(model, a, b, tile_size=tile_size, tile_overlap=tile_overlap, dtype=dtype)
+    y = y.clamp(0, 1).to(x0.device).contiguous()
     return y[0] if single else y
 
 
-def iter_recursive(model: FILM, frames: Sequence[torch.Tensor], times_to_interpolate: int) -> Iterator[torch.Tensor]:
-    """Yield the frames of `interpolate_recursive` one at a time, in order (memory stays at a few frames)."""
+def iter_recursive(
+    model: FILM,
+    frames: Sequence[torch.Tensor],
+    times_to_interpolate: int,
+    *,
+    tile_size: int | None = None,
+    tile_overlap: int = 64,
+    dtype: torch.dtype | str | None = None,
+) -> Iterator[torch.Tensor]:
+    """Yield the frames of `interpolate_recursive` one at a time, in order (memory stays at a few frames).
+
+    `tile_size`, `tile_overlap` and `dtype` are checked first and go to every `interpolate` call.
+    """
     if times_to_interpolate < 0:
         raise ValueError(f"times_to_interpolate must be >= 0, got {times_to_interpolate}")
     if len(frames) < 2:
@@ -124,13 +224,17 @@ def iter_recursive(model: FILM, frames: Sequence[torch.Tensor], times_to_interpo
     for i, frame in enumerate(frames):
         if tuple(frame.shape) != shape:
             raise ValueError(f"all frames must have the same shape: frame 0 is {shape}, frame {i} is {tuple(frame.shape)}")
+    autocast_dtype(dtype, model_device(model))
+    if tile_size is not None:
+        check_tiling(tile_size, tile_overlap, model.config.alignment)
+    options = {"tile_size": tile_size, "tile_overlap": tile_overlap, "dtype": dtype}
 
     def between(start: torch.Tensor, end: torch.Tensor, depth: int) -> Iterator[torch.Tensor]:
         # Depth first: everything from start up to (not including) end.
         if depth == 0:
             yield start
             return
-        middle = interpolate(model, start, end)
+        middle = interpolate(model, start, end, **options)
         yield from between(start, middle, depth - 1)
         yield from between(middle, end, depth - 1)
 
@@ -139,20 +243,30 @@ def iter_recursive(model: FILM, frames: Sequence[torch.Tensor], times_to_interpo
     yield frames[-1]
 
 
-def interpolate_recursive(model: FILM, frames, times_to_interpolate: int = 1):
+def interpolate_recursive(
+    model: FILM,
+    frames,
+    times_to_interpolate: int = 1,
+    *,
+    tile_size: int | None = None,
+    tile_overlap: int = 64,
+    dtype: torch.dtype | str | None = None,
+):
     """Insert 2^k - 1 frames between every pair of consecutive `frames` (k = `times_to_interpolate`).
 
     Args:
         model: a `FILM`.
         frames: a list of `(3, h, w)` / `(1, 3, h, w)` tensors, or one `(n, 3, h, w)` tensor.
         times_to_interpolate: recursion depth k; 0 returns the inputs.
+        tile_size, tile_overlap, dtype: as for `interpolate`, used for every new frame.
 
     Returns:
         (n - 1) * 2^k + 1 frames: a list if `frames` was a list, an `(m, 3, h, w)` tensor if it was a tensor.
         Input frames are passed through unchanged.
     """
+    options = {"tile_size": tile_size, "tile_overlap": tile_overlap, "dtype": dtype}
     if isinstance(frames, torch.Tensor):
         if frames.dim() != 4:
             raise ValueError(f"a tensor of frames must be (n, 3, h, w), got {tuple(frames.shape)}")
-        return torch.stack(list(iter_recursive(model, list(frames), times_to_interpolate)))
-    return list(iter_recursive(model, list(frames), times_to_interpolate))
+        return torch.stack(list(iter_recursive(model, list(frames), times_to_interpolate, **options)))
+    return list(iter_recursive(model, list(frames), times_to_interpolate, **options))
