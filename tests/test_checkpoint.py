@@ -100,3 +100,12 @@ def test_newer_format_is_refused(tmp_path, tiny_model):
 def test_device_argument(tmp_path, tiny_model):
     model = load_pretrained(save_checkpoint(tmp_path / "m.pt", tiny_model), device="cpu")
     assert next(model.parameters()).device.type == "cpu"
+
+
+def test_saved_checkpoint_has_ordinary_permissions(tmp_path, tiny_model):
+    import stat
+
+    path = save_checkpoint(tmp_path / "m.pt", tiny_model)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
