@@ -50,8 +50,11 @@ def warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
             f"warp needs image (b, c, h, w) and flow (b, 2, h, w) of the same b, h, w; got {tuple(image.shape)} "
             f"and {tuple(flow.shape)}"
         )
-    grid = sampling_grid(flow).to(image.dtype)
-    warped = F.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    # Sampling positions are always computed in float32: bfloat16 (as under autocast) cannot even hold pixel
+    # positions above 256 exactly, so a zero flow would already move a wide image by up to a pixel.
+    grid = sampling_grid(flow.float())
+    warped = F.grid_sample(image.float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
+    warped = warped.to(image.dtype)
     if image.is_contiguous(memory_format=torch.channels_last) and not image.is_contiguous():
         # grid_sample always answers in NCHW; hand back the caller's channels-last layout (see benchmarks/speed.py)
         warped = warped.contiguous(memory_format=torch.channels_last)

@@ -71,3 +71,13 @@ def test_channels_last_input_keeps_its_layout_and_values():
 def test_mismatched_shapes_are_refused():
     with pytest.raises(ValueError, match="same b, h, w"):
         warp(torch.rand(1, 3, 8, 8), torch.zeros(1, 2, 8, 9))
+
+
+def test_bfloat16_warp_of_a_wide_image_keeps_pixel_positions():
+    image = torch.rand(1, 3, 4, 1024).to(torch.bfloat16)
+    zero = torch.zeros(1, 2, 4, 1024, dtype=torch.bfloat16)
+    out = warp(image, zero)
+    assert out.dtype == torch.bfloat16
+    assert torch.equal(out, image)
+    shifted = warp(image, torch.ones_like(zero) * torch.tensor([1.0, 0.0]).view(1, 2, 1, 1).to(torch.bfloat16))
+    assert torch.equal(shifted[..., :-1], image[..., 1:])
