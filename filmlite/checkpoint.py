@@ -46,6 +46,13 @@ class Checkpoint:
 
 
 # ---- writing -------------------------------------------------------------------------------------------------
+def default_permissions(path: str | Path) -> None:
+    """Give a file made by `tempfile.mkstemp` (private, 0600) the permissions a plain `open()` would."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def atomic_save(obj, path: str | Path) -> Path:
     """`torch.save(obj, path)`, but all-or-nothing: a crash mid-write leaves any old file untouched."""
     path = Path(path)
@@ -56,10 +63,7 @@ def atomic_save(obj, path: str | Path) -> Path:
             torch.save(obj, f)
             f.flush()
             os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); give it the permissions a plain open() would
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        default_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -409,6 +409,9 @@ class FrameWriter:
             self._audio_in.close()
             self._audio_in = None
         if self._tmp is not None:
+            from .checkpoint import default_permissions
+
+            default_permissions(self._tmp)
             os.replace(self._tmp, self.path)
         return self.path
 

@@ -291,3 +291,15 @@ def test_slowmo_video_with_cut_and_audio(tmp_path):
     assert summary["audio"] == "copied"
     assert audio_payloads(tmp_path / "same_length.mp4") == audio_payloads(source)
     assert video.video_info(tmp_path / "same_length.mp4").fps == 20
+
+
+def test_written_video_has_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    from filmlite.video import write_frames
+
+    path = write_frames(tmp_path / "a.gif", torch.rand(3, 3, 16, 16), fps=10)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
