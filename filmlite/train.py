@@ -281,6 +281,9 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
     optimizer_state, step, seconds = None, 0, 0.0
     if ckpt_path.exists():
         ckpt = read_checkpoint(ckpt_path)
+        if ckpt.training_state is None:
+            raise ValueError(f"{ckpt_path} holds weights only (no optimiser state), so it cannot be resumed; "
+                             "use another --out folder")
         previous = ckpt.metadata.get("train_config", {})
         changed = {k: (previous.get(k), v) for k, v in asdict(config).items()
                    if k in ("model", "data", "batch_size", "crop", "loss", "seed", "max_motion", "synthetic_share") and previous.get(k) != v}

@@ -154,3 +154,11 @@ def test_two_process_ddp_matches_one_process(tmp_path):
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=1e-4, atol=1e-5)
     assert len(read_log(tmp_path / "ddp")["train"]) == 3
+
+
+def test_a_weights_only_file_is_not_resumed(tmp_path):
+    from filmlite import FILM, save_checkpoint
+
+    save_checkpoint(tmp_path / "run" / "checkpoint.pt", FILM(TINY))
+    with pytest.raises(ValueError, match="cannot be resumed"):
+        train(tiny_config(tmp_path, steps=2), progress=False, model_config=TINY)
