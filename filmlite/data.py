@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from .images import from_array, read_image
-from .video import read_frames, scene_cuts, shots
+from .video import open_frames, read_frames, scene_cuts, shots
 
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "hubble_deep_field",
           "camera", "coins", "moon", "page", "text")
@@ -46,7 +46,6 @@ SAMPLE_CLIPS = {"bigbuckbunny": "bigbuckbunny.mp4", "bikes": "bikes.mp4", "carph
 HELDOUT_FRACTION = 0.25
 # Six frames of the held-out part of bigbuckbunny.mp4, 480x270 (how they were made: data/make_samples.py)
 SAMPLE_FRAMES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
 def seeded_generator(*numbers: int) -> torch.Generator:
@@ -90,21 +89,16 @@ def sample_frames() -> list[Path]:
 
 
 def read_frame_source(source: str | Path, max_side: int | None = None) -> torch.Tensor:
-    """All frames `uint8 (n, 3, h, w)` of a sample clip name, a video file, or a folder of images (sorted by name)."""
+    """All frames `uint8 (n, 3, h, w)` of a sample clip name, a video file, or a folder of images (in natural
+    name order, as `filmlite slowmo` reads them: `filmlite.video.open_frames`)."""
     if isinstance(source, str) and source in SAMPLE_CLIPS:
         return read_frames(sample_clip_path(source), max_side=max_side)
     path = Path(source)
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        if len(files) < 3:
-            raise ValueError(f"{path} holds {len(files)} images; a triplet needs at least 3 frames")
-        frames = [(read_image(p)[0] * 255).round().to(torch.uint8) for p in files]
-        sizes = {tuple(f.shape) for f in frames}
-        if len(sizes) > 1:
-            raise ValueError(f"the frames in {path} have different sizes {sorted(sizes)}; resize them to one size")
-        from .video import resize_frames
-
-        return resize_frames(torch.stack(frames), max_side)
+        frames = list(open_frames(path, max_side=max_side))
+        if len(frames) < 3:
+            raise ValueError(f"{path} holds {len(frames)} images; a triplet needs at least 3 frames")
+        return torch.stack(frames)
     return read_frames(path, max_side=max_side)
 
 
