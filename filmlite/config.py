@@ -32,6 +32,11 @@ class FILMConfig:
         flow_convs: number of 3x3 convolutions of each flow predictor: one entry per specialised level,
             then one for the shared predictor.
         flow_filters: width of each flow predictor, in the same order as `flow_convs`.
+        residual_output: **not in FILM; a training shortcut of the lite model.** The decoder predicts a
+            correction that is added to the mean of the two warped input images, and the last convolution of
+            every flow predictor and of the decoder starts at zero. An untrained network then already equals
+            frame averaging (zero flow, zero correction), and training only has to learn what is better than
+            that, which a short CPU run can. FILM's decoder outputs the frame outright (False).
     """
 
     pyramid_levels: int = 7
@@ -41,6 +46,7 @@ class FILMConfig:
     filters: int = 64
     flow_convs: tuple[int, ...] = (3, 3, 3, 3)
     flow_filters: tuple[int, ...] = (32, 64, 128, 256)
+    residual_output: bool = False
 
     @classmethod
     def film(cls) -> "FILMConfig":
@@ -56,8 +62,11 @@ class FILMConfig:
         (128 filters): it does the large-motion work, and at coarse levels it costs little. Sized so that a
         training step (batch 8 of 128x128 crops, forward + backward + Adam) takes under 0.5 s on 2 CPU threads
         in channels_last; `python benchmarks/speed.py --config lite` measures it.
+
+        One thing is not FILM: `residual_output=True` (see the attribute), so that a short CPU run starts
+        from frame averaging instead of from noise.
         """
-        return cls(filters=8, flow_convs=(3, 3, 3, 3), flow_filters=(8, 16, 32, 128))
+        return cls(filters=8, flow_convs=(3, 3, 3, 3), flow_filters=(8, 16, 32, 128), residual_output=True)
 
     def __post_init__(self) -> None:
         # Tuples, so the config stays hashable and comparable after a round trip through a checkpoint.

@@ -35,7 +35,7 @@ from .warp import warp
 class FlowPredictor(nn.Module):
     """P(a, b): a small CNN that reads two aligned feature maps and outputs a flow `(b, 2, h, w)`."""
 
-    def __init__(self, in_channels: int, num_convs: int, filters: int):
+    def __init__(self, in_channels: int, num_convs: int, filters: int, zero_output: bool = False):
         super().__init__()
         self.convs = nn.ModuleList()
         for _ in range(num_convs):
@@ -43,6 +43,8 @@ class FlowPredictor(nn.Module):
             in_channels = filters
         self.reduce = conv(filters, filters // 2, 1)
         self.out = conv(filters // 2, 2, 1)
+        if zero_output:  # FILMConfig.residual_output (lite only): every flow starts at zero
+            nn.init.zeros_(self.out.weight)
 
     def forward(self, features_a: torch.Tensor, features_b: torch.Tensor) -> torch.Tensor:
         x = torch.cat([features_a, features_b], dim=1)  # (b, 2c, h, w)
@@ -65,12 +67,12 @@ class PyramidFlowEstimator(nn.Module):
         self.specialized = nn.ModuleList()
         for level in range(config.specialized_levels):
             num_convs, filters = config.flow_predictor_size(level)
-            self.specialized.append(FlowPredictor(2 * config.feature_channels(level), num_convs, filters))
+            self.specialized.append(FlowPredictor(2 * config.feature_channels(level), num_convs, filters, config.residual_output))
         self.shared = None
         if config.pyramid_levels > config.specialized_levels:
             num_convs, filters = config.flow_predictor_size(config.specialized_levels)
             in_channels = 2 * config.feature_channels(config.specialized_levels)
-            self.shared = FlowPredictor(in_channels, num_convs, filters)
+            self.shared = FlowPredictor(in_channels, num_convs, filters, config.residual_output)
 
     def predictor_for_level(self, level: int) -> FlowPredictor:
         """The predictor used at `level`: its own for the finest levels, the one shared object above."""

@@ -71,9 +71,13 @@ class FILM(nn.Module):
         self.predict_flow = PyramidFlowEstimator(self.config)
         self.fuse = Fusion(self.config)
 
-    def forward(self, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
-        """Predict the frame halfway between `x0` and `x1` (both `(b, 3, h, w)`, RGB in [0, 1])."""
-        return self._run(x0, x1, keep=False)
+    def forward(self, x0: torch.Tensor, x1: torch.Tensor, intermediates: bool = False) -> torch.Tensor:
+        """Predict the frame halfway between `x0` and `x1` (both `(b, 3, h, w)`, RGB in [0, 1]).
+
+        With `intermediates=True` return `FILMIntermediates` instead (the trainer needs that through the
+        forward call, which is the only method DistributedDataParallel wraps).
+        """
+        return self._run(x0, x1, keep=intermediates)
 
     def intermediates(self, x0: torch.Tensor, x1: torch.Tensor) -> FILMIntermediates:
         """Like `forward`, but return every stage's output (see `FILMIntermediates`)."""

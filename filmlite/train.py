@@ -9,6 +9,13 @@ scaled so that the *shape* of a 3M-step run fits a coffee break:
   rate (the CPU recipe uses 3e-4, see `RECIPES`).
 * **Loss.** `filmlite.losses.FILMLoss`: L1, or L1 + VGG, or L1 + VGG + style, with the weight schedule's
   boundary at half of the run as in FILM (1.5M of 3M steps).
+* **Two helpers that are not FILM's** (both off by default; the project's recipes switch them on, because FILM
+  learns motion only from the output loss, which from random weights takes far longer than a CPU run lasts):
+  `--warp-loss W` adds `warp_loss`, the L1 between each warped input and the true middle frame at every fusion
+  level; `--flow-teacher W` adds `teacher_loss`, the L1 between the network's flows and OpenCV's DIS flow, for
+  the first half of the run only (then the network is on its own). The lite configuration also predicts a
+  correction to the mean of the warped inputs (`FILMConfig.residual_output`). Set both weights to 0 and use
+  `--model film` to train exactly as FILM does.
 * **Data.** `filmlite.data.TripletStream` over the sources `--data` names, augmented as FILM does. Sample n
   of the stream depends only on (seed, n), so a resumed run sees exactly the batches an uninterrupted one
   would.
@@ -61,6 +68,10 @@ class TrainConfig:
     crop: int = field(default=128, metadata={"help": "training crop side in pixels (a multiple of 64 is fastest)"})
     lr: float = field(default=3e-4, metadata={"help": "initial learning rate (FILM: 1e-4 over 3M steps)"})
     loss: str = field(default="l1", metadata={"help": "l1, vgg (L1 + perceptual) or style (L1 + perceptual + Gram)"})
+    warp_loss: float = field(default=0.0, metadata={"help": "weight of the per-level warp loss (not in FILM; 0 "
+                                                            "trains as FILM does, the CPU recipes use 1)"})
+    flow_teacher: float = field(default=0.0, metadata={"help": "weight of the DIS optical flow teacher over the first "
+                                                               "half of the run (not in FILM; needs OpenCV)"})
     vgg_weights: str = field(default="imagenet", metadata={"help": "for vgg/style: imagenet (download or torch hub "
                                                                    "cache), a path to vgg19-dcbb9e9d.pth, or random"})
     max_motion: float = field(default=48.0, metadata={"help": "largest synthetic motion, in pixels between the inputs"})
@@ -107,17 +118,63 @@ class TrainConfig:
 # idle machine); "bundled": how data/checkpoints/filmlite-lite.pt was made (the cpu recipe run longer; its
 # model card tells the run's real history); "gpu": a Colab T4 for under an hour (untested: no GPU was lent).
 RECIPES = {
-    "cpu": dict(steps=2000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=250),
+    "cpu": dict(steps=2000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=250,
+                warp_loss=1.0, flow_teacher=1.0),
     "gpu": dict(steps=20_000, batch_size=16, crop=256, lr=2e-4, max_motion=96.0, val_every=1000,
-                checkpoint_every=1000),
-    "bundled": dict(steps=2400, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4,
-                    val_every=500, checkpoint_every=250),
+                checkpoint_every=1000, warp_loss=1.0, flow_teacher=1.0),
+    "bundled": dict(steps=10_000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4,
+                    val_every=1000, checkpoint_every=250, warp_loss=1.0, flow_teacher=1.0),
 }
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
     """FILM's staircase decay, scaled to the run: lr * 0.464158^floor(4 * step / steps)."""
     return config.lr * LR_DECAY ** math.floor(step / config.steps / LR_DECAY_EVERY)
+
+
+def warp_loss(stages, target: torch.Tensor) -> torch.Tensor:
+    """Mean over the fusion levels of L1(warped input 0, middle) + L1(warped input 1, middle), with the
+    middle frame average-pooled to each level like the image pyramid.
+
+    Not in FILM, which trains the flow only through the decoder's output. It tells every pyramid level
+    directly how well its flow lines the inputs up with the true middle frame; at coarse levels, where a
+    large motion is only a few pixels, that gradient is informative, which is what lets a short run learn
+    motion instead of settling on a blend. Occluded pixels cannot match and add a constant floor.
+    """
+    from .pyramid import image_pyramid
+
+    levels = len(stages.warped0)
+    middles = image_pyramid(target, levels)
+    terms = [(w0.float() - m).abs().mean() + (w1.float() - m).abs().mean()
+             for w0, w1, m in zip(stages.warped_images0, stages.warped_images1, middles)]
+    return torch.stack(terms).mean()
+
+
+TEACHER_SHARE = 0.5  # the flow teacher guides the first half of a run; the second half is FILM's loss alone
+
+
+def teacher_loss(stages, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
+    """L1 between the network's flows and OpenCV's DIS flow, both directions, mean over the fusion levels.
+
+    Not in FILM, whose flow learns only from the output loss, which from random weights takes very long.
+    A classical flow as a teacher (as RIFE and IFRNet do with a stronger one) tells the flow predictors from
+    the first step where things move; the decoder then learns what the flow gets wrong (occlusions, blur).
+    Teacher flows are computed on the fly, on the CPU (about 2 ms a 128x128 pair). DIS flow at level i is
+    average-pooled by 2^i and divided by 2^i, since flows are in pixels of their level.
+    """
+    from .baselines import dis_flow
+
+    with torch.no_grad():
+        a, b = x0.detach().float().cpu(), x1.detach().float().cpu()
+        forward = dis_flow(a, b).to(x0.device)
+        backward = dis_flow(b, a).to(x0.device)
+    terms = []
+    for i in range(len(stages.warped0)):
+        scale = 2**i
+        for flows, teacher in ((stages.forward_flows, forward), (stages.backward_flows, backward)):
+            target = F.avg_pool2d(teacher, scale) / scale if scale > 1 else teacher
+            terms.append((flows[i].float() - target).abs().mean())
+    return torch.stack(terms).mean()
 
 
 # --------------------------------------------------------------------------------------------------- data
@@ -286,7 +343,7 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
                              "use another --out folder")
         previous = ckpt.metadata.get("train_config", {})
         changed = {k: (previous.get(k), v) for k, v in asdict(config).items()
-                   if k in ("model", "data", "batch_size", "crop", "loss", "seed", "max_motion", "synthetic_share") and previous.get(k) != v}
+                   if k in ("model", "data", "batch_size", "crop", "loss", "warp_loss", "flow_teacher", "seed", "max_motion", "synthetic_share") and previous.get(k) != v}
         if changed:
             raise ValueError(f"{ckpt_path} belongs to a run with other settings ("
                              + ", ".join(f"{k}: {a!r} there, {b!r} now" for k, (a, b) in changed.items())
@@ -309,6 +366,12 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
     if optimizer_state is not None and "scaler" in ckpt.training_state:
         scaler.load_state_dict(ckpt.training_state["scaler"])
 
+    if config.flow_teacher > 0:
+        try:
+            import cv2  # noqa: F401
+        except ImportError:
+            raise ImportError("flow_teacher uses OpenCV's DIS flow: pip install opencv-python-headless (or "
+                              "filmlite[flow]), or train without the teacher: --flow-teacher 0") from None
     vgg = None
     if config.loss != "l1":
         vgg = load_vgg19(config.vgg_weights if config.vgg_weights in ("imagenet", "random") else "imagenet",
@@ -352,6 +415,8 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
     bar = tqdm(total=config.steps, initial=step, disable=not (progress and lead), desc="training", unit="step",
                dynamic_ncols=True)
     running, counted, started = 0.0, 0, time.perf_counter()
+    teach = config.flow_teacher > 0
+    keep = teach or config.warp_loss > 0  # the extra losses need the flows and warped images
     try:
         for batch in loader:
             lr = learning_rate(config, step)
@@ -360,8 +425,17 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
             batch = batch.to(device, non_blocking=True)  # (b, t, 3, h, w)
             x0, target, x1 = (batch[:, k].contiguous(memory_format=memory_format) for k in range(3))
             with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                prediction = network(x0, x1)
+                stages = network(x0, x1, keep)
+            prediction = stages.output if keep else stages
             loss, parts = criterion(prediction.float(), target, step / config.steps)
+            if config.warp_loss > 0:
+                warping = warp_loss(stages, target)
+                loss = loss + config.warp_loss * warping
+                parts["warp"] = float(warping.detach())
+            if teach and step < config.steps * TEACHER_SHARE:
+                teaching = teacher_loss(stages, x0, x1)
+                loss = loss + config.flow_teacher * teaching
+                parts["teacher"] = float(teaching.detach())
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)

@@ -25,7 +25,7 @@ def test_round_trip_through_dict():
 
 def test_differences_names_fields():
     assert FILMConfig.film().differences(FILMConfig.lite()) == {
-        "filters": (64, 8), "flow_filters": ((32, 64, 128, 256), (8, 16, 32, 128))
+        "filters": (64, 8), "flow_filters": ((32, 64, 128, 256), (8, 16, 32, 128)), "residual_output": (False, True)
     }
 
 

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 import torch
 
@@ -116,6 +118,12 @@ def test_forward_equals_intermediates_output(tiny_model):
 @pytest.mark.parametrize("config", [FILMConfig.lite(), TINY], ids=["lite", "tiny"])
 def test_backward_reaches_every_parameter(config):
     model = FILM(config)
+    if config.residual_output:
+        # the last flow and decoder layers start at zero on purpose, which blocks the gradient of the layers
+        # before them at the very first step only; give them weights to check that every path is connected
+        for name, p in model.named_parameters():
+            if name.endswith(("out.weight", "output_conv.weight")):
+                torch.nn.init.normal_(p, std=0.1)
     x0, x1 = torch.rand(2, 2, 3, config.alignment * 2, config.alignment * 2)
     model(x0, x1).square().mean().backward()
     for name, p in model.named_parameters():
@@ -162,3 +170,28 @@ def test_initialisation_follows_keras(tiny_model):
     assert conv.weight.abs().max() <= bound
     assert conv.weight.abs().max() > 0.8 * bound
     assert torch.count_nonzero(conv.bias) == 0
+
+
+def test_residual_output_starts_as_frame_averaging():
+    config = dataclasses.replace(TINY, residual_output=True)
+    model = FILM(config).eval()
+    x0, x1 = torch.rand(2, 3, 32, 48), torch.rand(2, 3, 32, 48)
+    stages = model.intermediates(x0, x1)
+    # zero flows at every level, so the warped images are the inputs, and a zero correction on their mean
+    assert all(torch.count_nonzero(f) == 0 for f in stages.forward_flows + stages.backward_flows)
+    torch.testing.assert_close(stages.output, (x0 + x1) / 2)
+    # once the correction is not zero, the output is exactly mean(warped) + decoder correction
+    torch.nn.init.normal_(model.fuse.output_conv.weight)
+    stages = model.intermediates(x0, x1)
+    plain = FILM(TINY)
+    plain.load_state_dict(model.state_dict())
+    correction = plain.fuse(stages.aligned_pyramid)
+    torch.testing.assert_close(stages.output, correction + (x0 + x1) / 2)
+    # FILM itself has no such shortcut
+    assert not FILMConfig.film().residual_output
+
+
+def test_forward_can_return_the_intermediates(tiny_model):
+    x0, x1 = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    stages = tiny_model(x0, x1, intermediates=True)
+    torch.testing.assert_close(stages.output, tiny_model(x0, x1))

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 import socket
@@ -162,3 +163,49 @@ def test_a_weights_only_file_is_not_resumed(tmp_path):
     save_checkpoint(tmp_path / "run" / "checkpoint.pt", FILM(TINY))
     with pytest.raises(ValueError, match="cannot be resumed"):
         train(tiny_config(tmp_path, steps=2), progress=False, model_config=TINY)
+
+
+def test_warp_loss_is_zero_for_a_perfect_flow_and_matches_a_direct_computation():
+    from filmlite.model import FILMIntermediates
+    from filmlite.pyramid import image_pyramid
+    target = torch.rand(2, 3, 32, 32)
+    middles = image_pyramid(target, 3)
+    perfect = [torch.cat([m, torch.zeros(2, 4, *m.shape[-2:])], 1) for m in middles]
+    stages = FILMIntermediates(*([None] * 8), warped0=perfect, warped1=perfect, aligned_pyramid=None, output=None)
+    assert float(train_module.warp_loss(stages, target)) == 0.0
+    shifted = [torch.cat([m + 0.1, torch.zeros(2, 4, *m.shape[-2:])], 1) for m in middles]
+    stages = FILMIntermediates(*([None] * 8), warped0=shifted, warped1=perfect, aligned_pyramid=None, output=None)
+    assert float(train_module.warp_loss(stages, target)) == pytest.approx(0.1)
+
+
+def test_teacher_loss_follows_dis_flow_per_level():
+    pytest.importorskip("cv2")
+    from filmlite.data import load_photo
+    from filmlite.model import FILMIntermediates
+    image = load_photo("astronaut")[:, 100:228, 180:308].unsqueeze(0)
+    x0, x1 = image, torch.roll(image, shifts=6, dims=-1)  # everything moves 6 px right
+    fused = 3
+    # flows that are exactly the translation, in pixels of each level: the teacher agrees away from the border
+    exact_fwd = [torch.stack([torch.full((1, 128 >> i, 128 >> i), 6.0 / 2**i), torch.zeros(1, 128 >> i, 128 >> i)], 1)
+                 for i in range(fused)]
+    exact_bwd = [-f for f in exact_fwd]
+    zero = [torch.zeros_like(f) for f in exact_fwd]
+    def stages(fwd, bwd):
+        return FILMIntermediates(None, None, None, None, None, None, fwd, bwd, warped0=[None] * fused,
+                                 warped1=[None] * fused, aligned_pyramid=None, output=None)
+    right = float(train_module.teacher_loss(stages(exact_fwd, exact_bwd), x0, x1))
+    wrong = float(train_module.teacher_loss(stages(zero, zero), x0, x1))
+    # zero flow is off in u by (6 + 3 + 1.5) / 3 = 3.5 px on average over the levels, and right in v
+    assert wrong == pytest.approx(3.5 / 2, abs=0.25)
+    assert right < 0.5
+
+
+def test_extra_losses_are_logged_and_the_teacher_stops_at_half_the_run(tmp_path):
+    pytest.importorskip("cv2")
+    config = dataclasses.replace(TINY, residual_output=True)
+    log = train(tiny_config(tmp_path, warp_loss=1.0, flow_teacher=1.0), progress=False, model_config=config)
+    entries = log["train"]
+    assert all("warp" in e for e in entries)
+    assert [("teacher" in e) for e in entries] == [True, True, False, False]
+    with pytest.raises(ValueError, match="flow_teacher"):
+        train(tiny_config(tmp_path, warp_loss=1.0, flow_teacher=0.5), progress=False, model_config=config)
