@@ -11,7 +11,8 @@ Conventions used everywhere in filmlite:
 - a flow has two channels, channel 0 the horizontal displacement `u` in pixels, channel 1 the vertical `v`.
 
 `FILMConfig.film()` is the official model (34,436,667 parameters). `FILMConfig.lite()` is the same
-architecture, narrower (about 1.1M parameters), sized so that one training step on a laptop CPU is cheap.
+architecture, narrower (about 1.1M parameters), sized so that one training step on a laptop CPU is cheap, plus
+one training shortcut that FILM does not have (`residual_output`, see the attribute).
 """
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
     x0, x1 --image_pyramid--> feature_pyramid (shared encoder) --> forward and backward residual flow
            --> warp images + features to t = 0.5 --> aligned pyramid --> fusion decoder --> middle frame
 
-`FILM.forward(x0, x1)` returns the raw predicted frame `(b, 3, h, w)`, unclipped, exactly as the official
-model does; h and w must be multiples of `config.alignment` (`filmlite.interpolate` pads any size for you).
+`FILM.forward(x0, x1)` returns the raw predicted frame `(b, 3, h, w)`, unclipped, as the official model does
+(a `residual_output` configuration, such as lite, adds the decoder's output to the mean of the warped inputs); h and w must be multiples of `config.alignment` (`filmlite.interpolate` pads any size for you).
 `FILM.intermediates(x0, x1)` runs the same computation and returns every stage's output for the lessons.
 
 The two frames go through the shared encoder one after the other, and the flow estimator runs twice, as in the
