@@ -98,9 +98,13 @@ def training_summary(log: Mapping[str, list[dict]]) -> dict:
     }
 
 
+LOSS_PARTS = ("l1", "vgg", "style", "warp", "teacher")  # the parts `filmlite.train` may log beside the total
+
+
 def plot_training(log: Mapping[str, list[dict]], smooth: int = 10, size: tuple[float, float] = (11.0, 3.5)) -> Figure:
-    """Two panels: the training loss per logged step (raw, faint, and a running mean over `smooth` points),
-    and the validation PSNR of the model against frame averaging on the same triplets."""
+    """Two panels: the training loss per logged step (raw, faint, and a running mean over `smooth` points, with
+    the logged (unweighted) parts of the loss dashed and a dotted line where a part stops, like the flow teacher at half the
+    run), and the validation PSNR of the model against frame averaging on the same triplets."""
     from .viz import smooth_curve
 
     fig = Figure(figsize=size, layout="constrained")
@@ -111,6 +115,13 @@ def plot_training(log: Mapping[str, list[dict]], smooth: int = 10, size: tuple[f
         loss = [e["loss"] for e in train]
         line = loss_ax.plot(steps, loss, alpha=0.3)[0]
         loss_ax.plot(steps, smooth_curve(loss, smooth), color=line.get_color(), label="training loss")
+        for part in LOSS_PARTS:  # the terms of the total (unweighted), where the log has them
+            points = [(e["step"], e[part]) for e in train if part in e]
+            if points and len(points) < len(train):  # a term that stops (the flow teacher): mark where
+                loss_ax.axvline(points[-1][0], color="grey", linestyle=":", linewidth=1)
+            if points:
+                loss_ax.plot([p[0] for p in points], smooth_curve([p[1] for p in points], smooth), "--",
+                             linewidth=1, label=part)
         loss_ax.set_yscale("log")
         loss_ax.legend(fontsize=8)
     loss_ax.set(xlabel="step", title="training loss")

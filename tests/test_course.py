@@ -73,6 +73,16 @@ def test_plot_training_draws_loss_and_both_validation_curves():
     assert [list(line.get_ydata()) for line in val_ax.lines] == [[30.0], [25.0]]
 
 
+def test_plot_training_draws_the_loss_parts_and_marks_where_the_teacher_stops():
+    train = [{"step": s, "loss": 1.0 + (s <= 20), "l1": 0.1, **({"teacher": 1.0} if s <= 20 else {})}
+             for s in (10, 20, 30, 40)]
+    fig = course.plot_training({"train": train, "val": []}, smooth=1)
+    loss_ax = fig.axes[0]
+    curves = {line.get_label(): list(line.get_xdata()) for line in loss_ax.lines}
+    assert curves["l1"] == [10, 20, 30, 40] and curves["teacher"] == [10, 20]
+    assert [list(line.get_xdata()) for line in loss_ax.lines if line.get_linestyle() == ":"] == [[20, 20]]
+
+
 # ------------------------------------------------------------------------------------------- evaluation
 def test_score_triplets_matches_an_independent_psnr():
     data = triplets()
