@@ -114,11 +114,12 @@ class TrainConfig:
         return FILMConfig.lite() if self.model == "lite" else FILMConfig.film()
 
 
-# Recipes. "cpu": what the training notebook runs on 2 cores (2000 steps of 0.38 s: about 13 minutes on an
-# idle machine); "bundled": how data/checkpoints/filmlite-lite.pt was made (the cpu recipe run longer; its
-# model card tells the run's real history); "gpu": a Colab T4 for under an hour (untested: no GPU was lent).
+# Recipes. "cpu": what the training notebook runs on 2 cores (1600 steps of about 0.5 s with the warp loss and
+# the DIS teacher: under 15 minutes on an idle machine); "bundled": how data/checkpoints/filmlite-lite.pt was
+# made (the cpu recipe run for 10,000 steps; its model card has the numbers); "gpu": a Colab T4 for under an
+# hour (untested: no GPU was lent).
 RECIPES = {
-    "cpu": dict(steps=2000, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=250,
+    "cpu": dict(steps=1600, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=400,
                 warp_loss=1.0, flow_teacher=1.0),
     "gpu": dict(steps=20_000, batch_size=16, crop=256, lr=2e-4, max_motion=96.0, val_every=1000,
                 checkpoint_every=1000, warp_loss=1.0, flow_teacher=1.0),
