@@ -103,8 +103,8 @@ LOSS_PARTS = ("l1", "vgg", "style", "warp", "teacher")  # the parts `filmlite.tr
 
 def plot_training(log: Mapping[str, list[dict]], smooth: int = 10, size: tuple[float, float] = (11.0, 3.5)) -> Figure:
     """Two panels: the training loss per logged step (raw, faint, and a running mean over `smooth` points, with
-    the logged (unweighted) parts of the loss dashed and a dotted line where a part stops, like the flow teacher at half the
-    run), and the validation PSNR of the model against frame averaging on the same triplets."""
+    the logged, unweighted parts of the loss dashed and a dotted line where a part stops, as the flow teacher
+    does at half the run), and the validation PSNR of the model against frame averaging on the same triplets."""
     from .viz import smooth_curve
 
     fig = Figure(figsize=size, layout="constrained")

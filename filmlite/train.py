@@ -413,8 +413,13 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
 
     if threading.current_thread() is threading.main_thread():
         previous_handler = signal.signal(signal.SIGTERM, stop)
+    # In a notebook every bar update is a widget message; at the default 0.1 s a 15-minute run sends thousands, and a
+    # client that reads them only at the end of the cell (nbval) loses some and fails. Every 5 s there, 1 s elsewhere.
+    from tqdm.notebook import tqdm_notebook
+
+    in_notebook = issubclass(tqdm, tqdm_notebook)  # what tqdm.auto picked
     bar = tqdm(total=config.steps, initial=step, disable=not (progress and lead), desc="training", unit="step",
-               dynamic_ncols=True)
+               dynamic_ncols=True, mininterval=5.0 if in_notebook else 1.0)
     running, counted, started = 0.0, 0, time.perf_counter()
     teach = config.flow_teacher > 0
     keep = teach or config.warp_loss > 0  # the extra losses need the flows and warped images
@@ -448,7 +453,7 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
                 seconds += time.perf_counter() - started
                 started = time.perf_counter()
                 log({"kind": "train", "step": step, "loss": running / counted, "lr": lr, "seconds": seconds, **parts})
-                bar.set_postfix(loss=f"{running / counted:.4f}")
+                bar.set_postfix(loss=f"{running / counted:.4f}", refresh=False)  # shown at the next update
                 running, counted = 0.0, 0
             if lead and config.val_every and (step % config.val_every == 0 or step == config.steps):
                 val_triplets = val_triplets or validation_set(config)
