@@ -67,7 +67,8 @@ class PyramidFlowEstimator(nn.Module):
         self.specialized = nn.ModuleList()
         for level in range(config.specialized_levels):
             num_convs, filters = config.flow_predictor_size(level)
-            self.specialized.append(FlowPredictor(2 * config.feature_channels(level), num_convs, filters, config.residual_output))
+            in_channels = 2 * config.feature_channels(level)
+            self.specialized.append(FlowPredictor(in_channels, num_convs, filters, config.residual_output))
         self.shared = None
         if config.pyramid_levels > config.specialized_levels:
             num_convs, filters = config.flow_predictor_size(config.specialized_levels)

@@ -4,7 +4,8 @@
            --> warp images + features to t = 0.5 --> aligned pyramid --> fusion decoder --> middle frame
 
 `FILM.forward(x0, x1)` returns the raw predicted frame `(b, 3, h, w)`, unclipped, as the official model does
-(a `residual_output` configuration, such as lite, adds the decoder's output to the mean of the warped inputs); h and w must be multiples of `config.alignment` (`filmlite.interpolate` pads any size for you).
+(a `residual_output` configuration, such as lite, adds the decoder's output to the mean of the warped inputs);
+h and w must be multiples of `config.alignment` (`filmlite.interpolate` pads any size for you).
 `FILM.intermediates(x0, x1)` runs the same computation and returns every stage's output for the lessons.
 
 The two frames go through the shared encoder one after the other, and the flow estimator runs twice, as in the

@@ -127,6 +127,10 @@ RECIPES = {
                     val_every=1000, checkpoint_every=250, warp_loss=1.0, flow_teacher=1.0),
 }
 
+# The settings a resumed run must share with its checkpoint (others, such as steps or val_every, may change).
+RUN_SETTINGS = ("model", "data", "batch_size", "crop", "loss", "warp_loss", "flow_teacher", "seed", "max_motion",
+                "synthetic_share")
+
 
 def learning_rate(config: TrainConfig, step: int) -> float:
     """FILM's staircase decay, scaled to the run: lr * 0.464158^floor(4 * step / steps)."""
@@ -344,7 +348,7 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
                              "use another --out folder")
         previous = ckpt.metadata.get("train_config", {})
         changed = {k: (previous.get(k), v) for k, v in asdict(config).items()
-                   if k in ("model", "data", "batch_size", "crop", "loss", "warp_loss", "flow_teacher", "seed", "max_motion", "synthetic_share") and previous.get(k) != v}
+                   if k in RUN_SETTINGS and previous.get(k) != v}
         if changed:
             raise ValueError(f"{ckpt_path} belongs to a run with other settings ("
                              + ", ".join(f"{k}: {a!r} there, {b!r} now" for k, (a, b) in changed.items())
