@@ -30,6 +30,8 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
+from .losses import LOSS_KINDS
+
 Method = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -98,7 +100,7 @@ def training_summary(log: Mapping[str, list[dict]]) -> dict:
     }
 
 
-LOSS_PARTS = ("l1", "vgg", "style", "warp", "teacher")  # the parts `filmlite.train` may log beside the total
+LOSS_PARTS = (*LOSS_KINDS, "warp", "teacher")  # the parts `filmlite.train` may log beside the total
 
 
 def plot_training(log: Mapping[str, list[dict]], smooth: int = 10, size: tuple[float, float] = (11.0, 3.5)) -> Figure:

@@ -44,7 +44,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from .checkpoint import atomic_save, load_state_dict_checked, read_checkpoint, save_checkpoint
 from .config import FILMConfig
@@ -165,7 +164,8 @@ def teacher_loss(stages, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
     A classical flow as a teacher (as RIFE and IFRNet do with a stronger one) tells the flow predictors from
     the first step where things move; the decoder then learns what the flow gets wrong (occlusions, blur).
     Teacher flows are computed on the fly, on the CPU (about 2 ms a 128x128 pair). DIS flow at level i is
-    average-pooled by 2^i and divided by 2^i, since flows are in pixels of their level.
+    level i of its image pyramid (2x2 average pooling i times) divided by 2^i, since flows are in pixels of
+    their level.
     """
     from .baselines import dis_flow
 
@@ -173,12 +173,13 @@ def teacher_loss(stages, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
         a, b = x0.detach().float().cpu(), x1.detach().float().cpu()
         forward = dis_flow(a, b).to(x0.device)
         backward = dis_flow(b, a).to(x0.device)
+    from .pyramid import image_pyramid
+
+    levels = len(stages.warped0)
     terms = []
-    for i in range(len(stages.warped0)):
-        scale = 2**i
-        for flows, teacher in ((stages.forward_flows, forward), (stages.backward_flows, backward)):
-            target = F.avg_pool2d(teacher, scale) / scale if scale > 1 else teacher
-            terms.append((flows[i].float() - target).abs().mean())
+    for flows, teacher in ((stages.forward_flows, forward), (stages.backward_flows, backward)):
+        for i, pooled in enumerate(image_pyramid(teacher, levels)):
+            terms.append((flows[i].float() - pooled / 2**i).abs().mean())
     return torch.stack(terms).mean()
 
 
