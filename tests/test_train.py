@@ -97,6 +97,27 @@ def test_resume_refuses_other_settings(tmp_path):
         train(tiny_config(tmp_path, steps=2, crop=96), progress=False, model_config=TINY)
 
 
+def test_init_fine_tunes_from_a_model_file(tmp_path):
+    from filmlite import FILM, save_checkpoint
+
+    train(tiny_config(tmp_path / "a"), progress=False, model_config=TINY)
+    start = weights(tmp_path / "a" / "run" / "model.pt")
+    # with a learning rate of 0 the fine-tuned weights are exactly the ones it started from ...
+    log = train(tiny_config(tmp_path / "b", lr=0.0, steps=2, init=str(tmp_path / "a" / "run" / "model.pt")),
+                progress=False, model_config=TINY)
+    assert [e["step"] for e in log["train"]] == [1, 2]  # a new run: its own steps and schedule
+    tuned = weights(tmp_path / "b" / "run" / "model.pt")
+    assert all(torch.equal(start[k], tuned[k]) for k in start)
+    # ... and not the random ones a run without init starts from
+    train(tiny_config(tmp_path / "c", lr=0.0, steps=2), progress=False, model_config=TINY)
+    fresh = weights(tmp_path / "c" / "run" / "model.pt")
+    assert any(not torch.equal(start[k], fresh[k]) for k in start)
+    # a file of another configuration is refused, naming the difference
+    save_checkpoint(tmp_path / "other.pt", FILM(dataclasses.replace(TINY, filters=8)))
+    with pytest.raises(ValueError, match="another configuration.*filters"):
+        train(tiny_config(tmp_path / "d", init=str(tmp_path / "other.pt")), progress=False, model_config=TINY)
+
+
 def test_bfloat16_autocast_on_cpu(tmp_path):
     log = train(tiny_config(tmp_path, steps=2, amp="bf16"), progress=False, model_config=TINY)
     assert all(torch.isfinite(torch.tensor(e["loss"])) for e in log["train"])
@@ -111,6 +132,15 @@ def test_command_line_recipes_and_overrides():
         TrainConfig(amp="fp8")
     with pytest.raises(ValueError, match="video_steps"):
         TrainConfig(video_steps="3-1")
+
+
+def test_the_finetune_recipe_starts_from_the_bundled_lite_checkpoint():
+    from filmlite import FILMConfig
+
+    config = config_from_args(build_parser().parse_args(["--recipe", "finetune", "--data", "carphone.mp4"]))
+    assert config.data == "carphone.mp4" and config.flow_teacher == 0 and config.lr < RECIPES["bundled"]["lr"]
+    assert Path(config.init).is_file()
+    assert load_pretrained(config.init, device="cpu", expect_config=FILMConfig.lite()).config == config.model_config()
 
 
 def test_unknown_data_is_refused(tmp_path):
