@@ -111,6 +111,16 @@ def save_checkpoint(path: str | Path, model: FILM, *, training_state: dict | Non
     return atomic_save(payload, path)
 
 
+def training_totals(metadata: dict) -> tuple[int, float]:
+    """(steps, seconds) of training behind a checkpoint's `metadata`, counting the runs a fine-tuned model
+    started from (`init_metadata`, written by `filmlite.train` with `--init`): `training_totals(model.metadata)`."""
+    steps, seconds = 0, 0.0
+    while metadata:
+        steps, seconds = steps + int(metadata.get("step", 0)), seconds + float(metadata.get("seconds", 0.0))
+        metadata = metadata.get("init_metadata") or {}
+    return steps, seconds
+
+
 # ---- reading -------------------------------------------------------------------------------------------------
 def _torch_load(path: Path):
     if not path.is_file():

@@ -119,10 +119,11 @@ class TrainConfig:
 
 
 # Recipes. "cpu": what the training notebook runs on 2 cores (1600 steps of about 0.5 s with the warp loss and
-# the DIS teacher: under 15 minutes on an idle machine); "bundled": how data/checkpoints/filmlite-lite.pt was
-# made (the cpu recipe run for 10,000 steps; its model card has the numbers); "gpu": a Colab T4 for under an
-# hour (untested: no GPU was lent); "finetune": a new run from the bundled model's weights (`init`), for a
-# learner's own clip (`--data my_clip.mp4`), about 0.6 s a step on 2 cores.
+# the DIS teacher: under 15 minutes on an idle machine); "bundled": the first stage of
+# data/checkpoints/filmlite-lite.pt (the cpu recipe run for 10,000 steps); "finetune": a new run from a model's
+# weights (`init`, default the bundled model), for a learner's own clip (`--data my_clip.mp4`), about 0.7 s a
+# step on 2 cores; run for 7,000 steps from the first stage it made the bundled model (see its model card);
+# "gpu": a Colab T4 for under an hour (untested: no GPU was lent).
 RECIPES = {
     "cpu": dict(steps=1600, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=400,
                 warp_loss=1.0, flow_teacher=1.0),
@@ -351,6 +352,7 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
     torch.manual_seed(config.seed)
     model = FILM(model_config or config.model_config())
     optimizer_state, step, seconds = None, 0, 0.0
+    lineage = {}  # a fine-tuned model keeps the metadata of the model it started from (`training_totals`)
     if ckpt_path.exists():
         ckpt = read_checkpoint(ckpt_path)
         if ckpt.training_state is None:
@@ -366,12 +368,14 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
         load_state_dict_checked(model, ckpt.state_dict, str(ckpt_path))
         optimizer_state = ckpt.training_state["optimizer"]
         step, seconds = int(ckpt.training_state["step"]), float(ckpt.training_state["seconds"])
+        lineage = {k: v for k, v in ckpt.metadata.items() if k == "init_metadata"}
         if lead:
             print(f"resuming {ckpt_path} at step {step} of {config.steps}")
             _truncate_log(log_path, step)
     elif config.init:
         start = load_pretrained(config.init, device="cpu", expect_config=model.config)
         model.load_state_dict(start.state_dict())
+        lineage = {"init_metadata": start.metadata}
         if lead:
             print(f"fine-tuning from {config.init} (step {start.metadata.get('step', '?')} of its own run)")
 
@@ -418,7 +422,7 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
         if lead:
             training_state = {"optimizer": optimizer.state_dict(), "step": at_step, "seconds": seconds,
                               "scaler": scaler.state_dict()}
-            save_checkpoint(ckpt_path, model, training_state=training_state, train_config=asdict(config),
+            save_checkpoint(ckpt_path, model, training_state=training_state, train_config=asdict(config), **lineage,
                             step=at_step, seconds=seconds)
 
     def log(entry: dict) -> None:
@@ -499,7 +503,7 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
             signal.signal(signal.SIGTERM, previous_handler)
     bar.close()
     if lead:
-        save_checkpoint(out / "model.pt", model, train_config=asdict(config), step=step, seconds=seconds)
+        save_checkpoint(out / "model.pt", model, train_config=asdict(config), step=step, seconds=seconds, **lineage)
     return read_log(out) if lead and log_path.exists() else {"train": [], "val": []}
 
 

@@ -109,3 +109,13 @@ def test_saved_checkpoint_has_ordinary_permissions(tmp_path, tiny_model):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+def test_training_totals_add_up_the_runs_a_model_was_fine_tuned_from():
+    from filmlite.checkpoint import training_totals
+
+    grandparent = {"step": 100, "seconds": 10.0}
+    parent = {"step": 20, "seconds": 2.5, "init_metadata": grandparent}
+    assert training_totals({"step": 3, "seconds": 0.5, "init_metadata": parent}) == (123, 13.0)
+    assert training_totals({"step": 7}) == (7, 0.0)
+    assert training_totals({}) == (0, 0.0)

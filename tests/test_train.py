@@ -12,7 +12,7 @@ import torch
 
 import filmlite.train as train_module
 from filmlite import load_pretrained
-from filmlite.checkpoint import read_checkpoint
+from filmlite.checkpoint import read_checkpoint, training_totals
 from filmlite.train import (
     LR_DECAY, RECIPES, StreamSampler, TrainConfig, build_parser, build_sources, config_from_args, learning_rate,
     read_log, train,
@@ -108,6 +108,11 @@ def test_init_fine_tunes_from_a_model_file(tmp_path):
     assert [e["step"] for e in log["train"]] == [1, 2]  # a new run: its own steps and schedule
     tuned = weights(tmp_path / "b" / "run" / "model.pt")
     assert all(torch.equal(start[k], tuned[k]) for k in start)
+    # the fine-tuned model records the model it started from: 4 steps there, 2 here
+    metadata = read_checkpoint(tmp_path / "b" / "run" / "model.pt").metadata
+    assert metadata["step"] == 2 and metadata["init_metadata"]["step"] == 4
+    assert metadata["init_metadata"]["train_config"]["init"] == ""
+    assert training_totals(metadata)[0] == 6
     # ... and not the random ones a run without init starts from
     train(tiny_config(tmp_path / "c", lr=0.0, steps=2), progress=False, model_config=TINY)
     fresh = weights(tmp_path / "c" / "run" / "model.pt")
