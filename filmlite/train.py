@@ -358,7 +358,8 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
         if ckpt.training_state is None:
             raise ValueError(f"{ckpt_path} holds weights only (no optimiser state), so it cannot be resumed; "
                              "use another --out folder")
-        previous = ckpt.metadata.get("train_config", {})
+        # a setting the checkpoint does not name (added to filmlite after the run began) had its default there
+        previous = {**asdict(TrainConfig()), **ckpt.metadata.get("train_config", {})}
         changed = {k: (previous.get(k), v) for k, v in asdict(config).items()
                    if k in RUN_SETTINGS and previous.get(k) != v}
         if changed:

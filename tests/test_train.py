@@ -123,6 +123,21 @@ def test_init_fine_tunes_from_a_model_file(tmp_path):
         train(tiny_config(tmp_path / "d", init=str(tmp_path / "other.pt")), progress=False, model_config=TINY)
 
 
+def test_a_run_from_before_a_setting_existed_still_resumes(tmp_path):
+    from filmlite import FILM, save_checkpoint
+
+    config = tiny_config(tmp_path, steps=3)
+    train(dataclasses.replace(config, steps=2), progress=False, model_config=TINY)
+    ckpt = read_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    old_settings = {k: v for k, v in ckpt.metadata["train_config"].items() if k != "init"}  # as written before --init
+    model = FILM(TINY)
+    model.load_state_dict(ckpt.state_dict)
+    save_checkpoint(tmp_path / "run" / "checkpoint.pt", model, training_state=ckpt.training_state,
+                    train_config=old_settings, step=2)
+    log = train(config, progress=False, model_config=TINY)
+    assert [e["step"] for e in log["train"]] == [1, 2, 3]
+
+
 def test_bfloat16_autocast_on_cpu(tmp_path):
     log = train(tiny_config(tmp_path, steps=2, amp="bf16"), progress=False, model_config=TINY)
     assert all(torch.isfinite(torch.tensor(e["loss"])) for e in log["train"])
