@@ -47,6 +47,7 @@ import torch
 
 from .checkpoint import (
     DEFAULT_CHECKPOINT, atomic_save, load_pretrained, load_state_dict_checked, read_checkpoint, save_checkpoint,
+    training_totals,
 )
 from .config import FILMConfig
 from .device import default_device
@@ -378,7 +379,7 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
         model.load_state_dict(start.state_dict())
         lineage = {"init_metadata": start.metadata}
         if lead:
-            print(f"fine-tuning from {config.init} (step {start.metadata.get('step', '?')} of its own run)")
+            print(f"fine-tuning from {config.init} ({training_totals(start.metadata)[0]:,} steps of training behind it)")
 
     layout = config.channels_last == "on" or (config.channels_last == "auto" and device.type == "cpu")
     memory_format = torch.channels_last if layout else torch.contiguous_format
