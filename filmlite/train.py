@@ -379,7 +379,8 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
         model.load_state_dict(start.state_dict())
         lineage = {"init_metadata": start.metadata}
         if lead:
-            print(f"fine-tuning from {config.init} ({training_totals(start.metadata)[0]:,} steps of training behind it)")
+            behind = training_totals(start.metadata)[0]
+            print(f"fine-tuning from {config.init} ({behind:,} steps of training behind it)")
 
     layout = config.channels_last == "on" or (config.channels_last == "auto" and device.type == "cpu")
     memory_format = torch.channels_last if layout else torch.contiguous_format
