@@ -58,6 +58,8 @@ def load_model(args) -> tuple[filmlite.FILM, str]:
     path = args.checkpoint or os.environ.get("FILMLITE_CHECKPOINT") or filmlite.checkpoint.DEFAULT_CHECKPOINT
     meta = getattr(model, "metadata", {}) or {}
     shown = {k: meta[k] for k in ("step", "steps", "loss", "kind") if k in meta}
+    if "init_metadata" in meta:  # fine-tuned: count the runs it started from too
+        shown["total_steps"] = filmlite.checkpoint.training_totals(meta)[0]
     return model, f"filmlite checkpoint {path}" + (f" ({shown})" if shown else "")
 
 

@@ -1,0 +1,91 @@
+"""How much of the model's gap to DIS flow is its flow? A diagnosis on held-out triplets.
+
+For each triplet it scores (PSNR against the true middle frame):
+
+- **model**: the model's output;
+- **model flows, averaged**: the two inputs warped to t = 0.5 by the model's own finest flows, then averaged
+  (the model without its decoder's correction);
+- **DIS flows, averaged**: the same warp and average, with OpenCV's DIS flow put in place of the model's flows
+  (FILM's convention: input 0 read along half the flow from frame 1 to frame 0, and the other way round);
+- **DIS baseline**: `filmlite.baselines.dis_flow_interpolate`;
+
+and the mean distance in pixels between the model's finest forward flow and DIS's. If DIS flows in the model's
+own warp-and-average beat the model's flows, the flow is what loses; if the decoder's correction is small, the
+decoder cannot make up for it. Frames are cropped at the top left to multiples of 64, the model's alignment.
+
+    python benchmarks/flow_gap.py                                   # bikes frames 215-237, the bundled model
+    python benchmarks/flow_gap.py --clip carphone --first 0 --last 999 --checkpoint runs/lite/model.pt
+
+Needs OpenCV (`pip install opencv-python-headless`).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import filmlite  # noqa: E402
+from filmlite.baselines import dis_flow, dis_flow_interpolate  # noqa: E402
+from filmlite.data import VideoTriplets  # noqa: E402
+from filmlite.metrics import psnr  # noqa: E402
+from filmlite.warp import warp  # noqa: E402
+
+ROWS = ("model", "model flows, averaged", "DIS flows, averaged", "DIS baseline")
+
+
+def diagnose(model: filmlite.FILM, triplet: torch.Tensor) -> dict[str, float]:
+    """The four PSNRs of one `(3, 3, h, w)` triplet, and the mean |model flow - DIS flow| in pixels."""
+    a = model.config.alignment
+    h, w = triplet.shape[-2] // a * a, triplet.shape[-1] // a * a
+    if not (h and w):
+        raise ValueError(f"frames of {tuple(triplet.shape[-2:])} are smaller than the model's alignment {a}")
+    device = next(model.parameters()).device
+    x0, middle, x1 = (frame[None, :, :h, :w] for frame in triplet)
+    with torch.no_grad():
+        stages = model.intermediates(x0.to(device), x1.to(device))
+    forward, backward = dis_flow(x0, x1), dis_flow(x1, x0)
+    frames = {
+        "model": stages.output.cpu(),
+        "model flows, averaged": ((stages.warped0[0][:, :3] + stages.warped1[0][:, :3]) / 2).cpu(),
+        "DIS flows, averaged": (warp(x0, 0.5 * backward) + warp(x1, 0.5 * forward)) / 2,
+        "DIS baseline": dis_flow_interpolate(x0, x1),
+    }
+    scores = {name: float(psnr(frame.clamp(0, 1), middle)) for name, frame in frames.items()}
+    scores["flow distance"] = (stages.forward_flows[0].cpu() - forward).abs().mean().item()
+    return scores
+
+
+def main(argv=None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", help="a filmlite checkpoint (default: the bundled one)")
+    parser.add_argument("--clip", default="bikes", help="bigbuckbunny, bikes or carphone (default bikes)")
+    parser.add_argument("--first", type=int, default=215, help="first frame index of the triplets (default 215)")
+    parser.add_argument("--last", type=int, default=237, help="last first-frame index (default 237)")
+    parser.add_argument("--max-side", type=int, default=640, help="as benchmarks/quality.py (default 640)")
+    args = parser.parse_args(argv)
+
+    model = filmlite.load_pretrained(args.checkpoint)
+    clip = VideoTriplets(args.clip, steps=(2, 2), part="heldout", max_side=args.max_side, stride=2)
+    chosen = [k for k, (i, *_) in enumerate(clip.indices) if args.first <= i <= args.last]
+    if not chosen:
+        raise SystemExit(f"no held-out triplet of {args.clip} starts in frames {args.first}-{args.last}")
+    rows = [diagnose(model, clip[k]) for k in chosen]
+    means = {name: statistics.fmean(r[name] for r in rows) for name in rows[0]}
+    print(f"{len(rows)} held-out triplets of {args.clip} (frames i, i+2, i+4 with i in {args.first}-{args.last})")
+    print("| method | PSNR (dB) |\n|---|---|")
+    for name in ROWS:
+        print(f"| {name} | {means[name]:.2f} |")
+    print(f"mean |model flow - DIS flow| at the finest level: {means['flow distance']:.3f} px")
+    flows = means["DIS flows, averaged"] - means["model flows, averaged"]
+    decoder = means["model"] - means["model flows, averaged"]
+    print(f"DIS flows instead of the model's, same warp and average: {flows:+.2f} dB; "
+          f"the decoder's correction: {decoder:+.2f} dB")
+    return means
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""The diagnosis script in benchmarks/ that the model card quotes (the benchmarks' numbers are not tests)."""
+import importlib.util
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from skimage import data
+
+from filmlite import FILM, FILMConfig
+from filmlite.baselines import average_frames, dis_flow
+from filmlite.metrics import psnr
+
+spec = importlib.util.spec_from_file_location("flow_gap", Path(__file__).parent.parent / "benchmarks" / "flow_gap.py")
+flow_gap = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(flow_gap)
+
+
+def test_flow_gap_of_an_untrained_lite_model_is_frame_averaging_and_zero_flow():
+    photo = torch.from_numpy(data.astronaut()).permute(2, 0, 1).float() / 255
+    # three frames of a 4 px pan per step, 140x200 so the script must crop to 128x192
+    frames = [F.avg_pool2d(photo[None, :, 100:380, 60 + 8 * s:460 + 8 * s], 2)[0] for s in range(3)]
+    triplet = torch.stack(frames)
+    model = FILM(FILMConfig.lite()).eval()  # last layers start at zero: flows 0, output = average
+    scores = flow_gap.diagnose(model, triplet)
+    x0, middle, x1 = (f[None, :, :128, :192] for f in frames)
+    average = float(psnr(average_frames(x0, x1), middle))
+    assert abs(scores["model"] - average) < 1e-3
+    assert abs(scores["model flows, averaged"] - average) < 1e-3
+    assert abs(scores["flow distance"] - dis_flow(x0, x1).abs().mean().item()) < 1e-5
+    # DIS finds the pan, so its flows in the same warp and average beat the zero flows clearly
+    assert scores["DIS flows, averaged"] > average + 5
