@@ -123,7 +123,8 @@ class TrainConfig:
 # the DIS teacher: under 15 minutes on an idle machine); "bundled": the first stage of
 # data/checkpoints/filmlite-lite.pt (the cpu recipe run for 10,000 steps); "finetune": a new run from a model's
 # weights (`init`, default the bundled model), for a learner's own clip (`--data my_clip.mp4`), about 0.7 s a
-# step on 2 cores; run for 7,000 steps from the first stage it made the bundled model (see its model card);
+# step on 2 cores; run twice from the first stage (7,000 steps, then 3,000 on small motion) it made the
+# bundled model (see its model card);
 # "gpu": a Colab T4 for under an hour (untested: no GPU was lent).
 RECIPES = {
     "cpu": dict(steps=1600, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=400,
