@@ -111,14 +111,21 @@ def save_checkpoint(path: str | Path, model: FILM, *, training_state: dict | Non
     return atomic_save(payload, path)
 
 
-def training_totals(metadata: dict) -> tuple[int, float]:
-    """(steps, seconds) of training behind a checkpoint's `metadata`, counting the runs a fine-tuned model
-    started from (`init_metadata`, written by `filmlite.train` with `--init`): `training_totals(model.metadata)`."""
-    steps, seconds = 0, 0.0
+def training_runs(metadata: dict) -> list[dict]:
+    """The metadata of every training run behind a checkpoint, its own first, then the run a fine-tuned model
+    started from (`init_metadata`, written by `filmlite.train` with `--init`), and so on."""
+    runs = []
     while metadata:
-        steps, seconds = steps + int(metadata.get("step", 0)), seconds + float(metadata.get("seconds", 0.0))
+        runs.append(metadata)
         metadata = metadata.get("init_metadata") or {}
-    return steps, seconds
+    return runs
+
+
+def training_totals(metadata: dict) -> tuple[int, float]:
+    """(steps, seconds) of training behind a checkpoint's `metadata`, over all its `training_runs`:
+    `training_totals(model.metadata)`."""
+    runs = training_runs(metadata)
+    return sum(int(r.get("step", 0)) for r in runs), sum(float(r.get("seconds", 0.0)) for r in runs)
 
 
 # ---- reading -------------------------------------------------------------------------------------------------

@@ -112,10 +112,11 @@ def test_saved_checkpoint_has_ordinary_permissions(tmp_path, tiny_model):
 
 
 def test_training_totals_add_up_the_runs_a_model_was_fine_tuned_from():
-    from filmlite.checkpoint import training_totals
+    from filmlite.checkpoint import training_runs, training_totals
 
     grandparent = {"step": 100, "seconds": 10.0}
     parent = {"step": 20, "seconds": 2.5, "init_metadata": grandparent}
     assert training_totals({"step": 3, "seconds": 0.5, "init_metadata": parent}) == (123, 13.0)
     assert training_totals({"step": 7}) == (7, 0.0)
     assert training_totals({}) == (0, 0.0)
+    assert [r["step"] for r in training_runs({"step": 3, "init_metadata": parent})] == [3, 20, 100]
