@@ -52,6 +52,7 @@ from .checkpoint import (
 from .config import FILMConfig
 from .device import default_device
 from .model import FILM
+from .pyramid import image_pyramid
 
 LR_DECAY = 0.464158  # FILM: 0.1 ** (1/3) ...
 LR_DECAY_EVERY = 0.25  # ... every 750k of 3M steps
@@ -157,8 +158,6 @@ def warp_loss(stages, target: torch.Tensor) -> torch.Tensor:
     large motion is only a few pixels, that gradient is informative, which is what lets a short run learn
     motion instead of settling on a blend. Occluded pixels cannot match and add a constant floor.
     """
-    from .pyramid import image_pyramid
-
     levels = len(stages.warped0)
     middles = image_pyramid(target, levels)
     terms = [(w0.float() - m).abs().mean() + (w1.float() - m).abs().mean()
@@ -185,8 +184,6 @@ def teacher_loss(stages, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
         a, b = x0.detach().float().cpu(), x1.detach().float().cpu()
         forward = dis_flow(a, b).to(x0.device)
         backward = dis_flow(b, a).to(x0.device)
-    from .pyramid import image_pyramid
-
     levels = len(stages.warped0)
     terms = []
     for flows, teacher in ((stages.forward_flows, forward), (stages.backward_flows, backward)):
@@ -371,7 +368,8 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
         load_state_dict_checked(model, ckpt.state_dict, str(ckpt_path))
         optimizer_state = ckpt.training_state["optimizer"]
         step, seconds = int(ckpt.training_state["step"]), float(ckpt.training_state["seconds"])
-        lineage = {k: v for k, v in ckpt.metadata.items() if k == "init_metadata"}
+        if "init_metadata" in ckpt.metadata:
+            lineage = {"init_metadata": ckpt.metadata["init_metadata"]}
         if lead:
             print(f"resuming {ckpt_path} at step {step} of {config.steps}")
             _truncate_log(log_path, step)
