@@ -68,7 +68,8 @@ def diagnose(model: filmlite.FILM, triplet: torch.Tensor) -> dict[str, float]:
 def main(argv=None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", help="a filmlite checkpoint (default: the bundled one)")
-    parser.add_argument("--clip", default="bikes", help="bigbuckbunny, bikes, carphone, or all: every held-out triplet (default bikes)")
+    parser.add_argument("--clip", default="bikes",
+                        help="bigbuckbunny, bikes, carphone, or all: every held-out triplet (default bikes)")
     parser.add_argument("--first", type=int, default=215, help="first frame index of the triplets (default 215)")
     parser.add_argument("--last", type=int, default=237, help="last first-frame index (default 237)")
     parser.add_argument("--max-side", type=int, default=640, help="as benchmarks/quality.py (default 640)")
@@ -84,7 +85,8 @@ def main(argv=None) -> dict[str, float]:
         if not chosen:
             raise SystemExit(f"no held-out triplet of {args.clip} starts in frames {args.first}-{args.last}")
         triplets = [(args.clip, clip[k]) for k in chosen]
-        print(f"{len(triplets)} held-out triplets of {args.clip} (frames i, i+2, i+4 with i in {args.first}-{args.last})")
+        print(f"{len(triplets)} held-out triplets of {args.clip} "
+              f"(frames i, i+2, i+4 with i in {args.first}-{args.last})")
     rows = [(name, diagnose(model, triplet)) for name, triplet in triplets]
     groups = {name: [r for n, r in rows if n == name] for name in dict.fromkeys(n for n, _ in rows)}
     if len(groups) > 1:
@@ -107,6 +109,7 @@ def main(argv=None) -> dict[str, float]:
               f"(the model now: {means['model'] - means['DIS baseline']:+.2f} dB)")
         means["ceiling over DIS"] = ceiling
     return means
+
 
 if __name__ == "__main__":
     main()
