@@ -14,11 +14,12 @@ spec = importlib.util.spec_from_file_location("flow_gap", Path(__file__).parent.
 flow_gap = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(flow_gap)
 
+PHOTO = torch.from_numpy(data.astronaut()).permute(2, 0, 1).float() / 255  # (3, 512, 512) in [0, 1]
+
 
 def test_flow_gap_of_an_untrained_lite_model_is_frame_averaging_and_zero_flow():
-    photo = torch.from_numpy(data.astronaut()).permute(2, 0, 1).float() / 255
     # three frames of a 4 px pan per step, 140x200 so the script must crop to 128x192
-    frames = [F.avg_pool2d(photo[None, :, 100:380, 60 + 8 * s:460 + 8 * s], 2)[0] for s in range(3)]
+    frames = [F.avg_pool2d(PHOTO[None, :, 100:380, 60 + 8 * s:460 + 8 * s], 2)[0] for s in range(3)]
     triplet = torch.stack(frames)
     model = FILM(FILMConfig.lite()).eval()  # last layers start at zero: flows 0, output = average
     scores = flow_gap.diagnose(model, triplet)
@@ -32,10 +33,8 @@ def test_flow_gap_of_an_untrained_lite_model_is_frame_averaging_and_zero_flow():
 
 
 def test_flow_gap_over_every_clip_prints_the_ceiling_from_its_own_rows(monkeypatch, capsys):
-    photo = torch.from_numpy(data.astronaut()).permute(2, 0, 1).float() / 255
-
     def pan(shift):  # a 64x128 triplet panning `shift` px per frame
-        return torch.stack([F.avg_pool2d(photo[None, :, 100:228, 60 + shift * s:316 + shift * s], 2)[0]
+        return torch.stack([F.avg_pool2d(PHOTO[None, :, 100:228, 60 + shift * s:316 + shift * s], 2)[0]
                             for s in range(3)])
 
     triplets = [("left", 0, pan(2)), ("left", 2, pan(4)), ("right", 0, pan(6))]
