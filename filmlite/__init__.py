@@ -32,8 +32,27 @@ from .model import FILM, FILMIntermediates
 from .pyramid import image_pyramid
 from .train import TrainConfig
 from .warp import warp
+from .display import register_figure_display
 
 __version__ = "0.1.0"
+
+
+def _env_flag(name: str) -> bool:
+    """Whether the environment variable `name` is set to something other than empty, 0, false or no."""
+    import os
+
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def smoke_mode() -> bool:
+    """Whether the course notebooks should run at tiny sizes (a few steps, small crops): the notebooks' `SMOKE`.
+
+    True under pytest (the repository's conftest.py sets FILMLITE_SMOKE=1) and in CI (CI=true); False for a learner,
+    and False whenever FILMLITE_FULL_COURSE=1 asks for the real course, which wins over both.
+    """
+    if _env_flag("FILMLITE_FULL_COURSE"):
+        return False
+    return _env_flag("FILMLITE_SMOKE") or _env_flag("CI")
 
 __all__ = [
     "FILM",
@@ -55,6 +74,9 @@ __all__ = [
     "load_pretrained",
     "read_image",
     "save_checkpoint",
+    "smoke_mode",
     "warp",
     "write_image",
 ]
+
+register_figure_display()  # figures returned by a notebook cell show as pictures, with no %matplotlib magic
