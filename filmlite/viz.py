@@ -946,6 +946,53 @@ def plot_time_strip(frames: Sequence[torch.Tensor] | torch.Tensor, times: Sequen
     return show_images([frames[k] for k in picks], [f"t = {times[k]}" for k in picks], ncols=len(picks), size=size)
 
 
+def plot_half_flow_sketch(sketch: Mapping, size: tuple[float, float] = (10.0, 6.5)) -> Figure:
+    """The 1-D sketch of `half_flow_sketch` in three rows that share the x axis: the signals (frame 0, frame 1,
+    the true middle frame); the flow that warps input 1 to t = 1/2 (true) against FILM's half forward flow, with
+    the strips where they differ shaded; input 1 warped with each flow against the true middle frame."""
+    x = sketch["x"]
+    fig = Figure(figsize=size, layout="constrained")
+    axes = fig.subplots(3, 1, sharex=True)
+
+    def shade(ax, occlusions: bool) -> None:
+        for k, (a, b) in enumerate(sketch["wrong_runs"]):
+            ax.axvspan(a - 0.5, b - 0.5, color="tab:red", alpha=0.18, lw=0,
+                       label="half flow is off (motion boundary)" if k == 0 else None)
+        for k, (a, b) in enumerate(sketch["occluded_runs"] if occlusions else []):
+            ax.axvspan(a - 0.5, b - 0.5, color="grey", alpha=0.25, lw=0, hatch="//",
+                       label="hidden in frame 1 (occlusion)" if k == 0 else None)
+
+    ax = axes[0]
+    ax.plot(x, sketch["frame0"], color="tab:blue", lw=1.2, label="frame 0 (t = 0)")
+    ax.plot(x, sketch["frame1"], color="black", lw=1.2, label="frame 1 (t = 1)")
+    ax.plot(x, sketch["middle"], color="tab:green", lw=2.2, alpha=0.7, label="true middle frame (t = 1/2)")
+    ax.set_ylabel("brightness")
+    ax.set_title(f"a textured object moves {sketch['motion']} px to the right over a still background", fontsize=10)
+
+    ax = axes[1]
+    shade(ax, occlusions=False)
+    ax.step(x, sketch["true_flow"], where="mid", color="tab:green", lw=2.2, alpha=0.7,
+            label="true flow from t = 1/2 to frame 1")
+    ax.step(x, sketch["half_flow"], where="mid", color="tab:orange", lw=1.6, ls="--",
+            label="FILM: 0.5 x forward flow, read on frame 0's pixels")
+    ax.set_ylabel("flow u (px)")
+    ax.set_title("the flow that warps input 1 to the middle", fontsize=10)
+
+    ax = axes[2]
+    shade(ax, occlusions=True)
+    ax.plot(x, sketch["middle"], color="tab:green", lw=2.2, alpha=0.7, label="true middle frame")
+    ax.plot(x, sketch["warped_true"], color="tab:purple", lw=1.4, ls=":", label="input 1 warped with the true flow")
+    ax.plot(x, sketch["warped_half"], color="tab:orange", lw=1.4, ls="--", label="input 1 warped with the half flow")
+    ax.set_ylabel("brightness")
+    ax.set_xlabel("pixel x")
+    ax.set_title("input 1 warped to t = 1/2", fontsize=10)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
+    axes[1].set_ylim(-0.5, sketch["motion"] / 2 * 1.9)
+    return fig
+
+
 # ====================================================================================== the architecture
 # The stages of FILM (the paper's Fig. 2) in the order the data flows, each with the name `plot_architecture` and
 # `plot_you_are_here` accept, its label in the "you are here" strip, and the notebook that teaches it.
@@ -1012,53 +1059,6 @@ def _pyramid_icon(ax, stage: str, x: float, y: float, w: float, levels: int, hig
     """Levels as bars, finest (widest) at the bottom, each half as wide as the one below; `depth` > 1 draws
     stacked copies (channels) behind each bar, for a feature pyramid."""
     from matplotlib.patches import Rectangle
-def plot_half_flow_sketch(sketch: Mapping, size: tuple[float, float] = (10.0, 6.5)) -> Figure:
-    """The 1-D sketch of `half_flow_sketch` in three rows that share the x axis: the signals (frame 0, frame 1,
-    the true middle frame); the flow that warps input 1 to t = 1/2 (true) against FILM's half forward flow, with
-    the strips where they differ shaded; input 1 warped with each flow against the true middle frame."""
-    x = sketch["x"]
-    fig = Figure(figsize=size, layout="constrained")
-    axes = fig.subplots(3, 1, sharex=True)
-
-    def shade(ax, occlusions: bool) -> None:
-        for k, (a, b) in enumerate(sketch["wrong_runs"]):
-            ax.axvspan(a - 0.5, b - 0.5, color="tab:red", alpha=0.18, lw=0,
-                       label="half flow is off (motion boundary)" if k == 0 else None)
-        for k, (a, b) in enumerate(sketch["occluded_runs"] if occlusions else []):
-            ax.axvspan(a - 0.5, b - 0.5, color="grey", alpha=0.25, lw=0, hatch="//",
-                       label="hidden in frame 1 (occlusion)" if k == 0 else None)
-
-    ax = axes[0]
-    ax.plot(x, sketch["frame0"], color="tab:blue", lw=1.2, label="frame 0 (t = 0)")
-    ax.plot(x, sketch["frame1"], color="black", lw=1.2, label="frame 1 (t = 1)")
-    ax.plot(x, sketch["middle"], color="tab:green", lw=2.2, alpha=0.7, label="true middle frame (t = 1/2)")
-    ax.set_ylabel("brightness")
-    ax.set_title(f"a textured object moves {sketch['motion']} px to the right over a still background", fontsize=10)
-
-    ax = axes[1]
-    shade(ax, occlusions=False)
-    ax.step(x, sketch["true_flow"], where="mid", color="tab:green", lw=2.2, alpha=0.7,
-            label="true flow from t = 1/2 to frame 1")
-    ax.step(x, sketch["half_flow"], where="mid", color="tab:orange", lw=1.6, ls="--",
-            label="FILM: 0.5 x forward flow, read on frame 0's pixels")
-    ax.set_ylabel("flow u (px)")
-    ax.set_title("the flow that warps input 1 to the middle", fontsize=10)
-
-    ax = axes[2]
-    shade(ax, occlusions=True)
-    ax.plot(x, sketch["middle"], color="tab:green", lw=2.2, alpha=0.7, label="true middle frame")
-    ax.plot(x, sketch["warped_true"], color="tab:purple", lw=1.4, ls=":", label="input 1 warped with the true flow")
-    ax.plot(x, sketch["warped_half"], color="tab:orange", lw=1.4, ls="--", label="input 1 warped with the half flow")
-    ax.set_ylabel("brightness")
-    ax.set_xlabel("pixel x")
-    ax.set_title("input 1 warped to t = 1/2", fontsize=10)
-    for ax in axes:
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
-    axes[1].set_ylim(-0.5, sketch["motion"] / 2 * 1.9)
-    return fig
-
-
 
     style = _stage_style(stage, highlighted)
     bar = 0.22
