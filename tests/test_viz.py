@@ -596,3 +596,68 @@ def test_unknown_stage_names_the_valid_ones(draw):
         assert stage in str(error.value)
     with pytest.raises(ValueError, match="pyramid, features"):
         viz.plot_you_are_here(None)
+
+
+# ------------------------------------------------------------------------------------------ the figure standard
+def test_show_images_shared_scale_gives_compared_maps_one_range_and_one_colour_bar():
+    a, b = torch.rand(16, 24), 3 * torch.rand(16, 24) + 1
+    fig = viz.show_images({"a": a, "b": b, "rgb": torch.rand(1, 3, 16, 24)}, scale="shared", label="|error|")
+    limits = [ax.images[0].get_clim() for ax in fig.axes[:2]]
+    assert limits[0] == limits[1] == pytest.approx((float(a.min()), float(b.max())))
+    bars = [ax for ax in fig.axes if ax.get_ylabel() == "|error|"]
+    assert len(bars) == 1 and fig.axes[0].images[0].colorbar is not None
+    own = viz.show_images({"a": a, "b": b})
+    assert own.axes[0].images[0].get_clim() != own.axes[1].images[0].get_clim()  # the default: each its own range
+
+
+def test_show_images_signed_scale_is_symmetric_and_diverging():
+    a, b = torch.randn(16, 24), 0.5 * torch.randn(16, 24) + 0.2
+    fig = viz.show_images([a, b], scale="signed")
+    m = max(float(a.abs().max()), float(b.abs().max()))
+    for ax in fig.axes[:2]:
+        assert ax.images[0].get_clim() == pytest.approx((-m, m))
+        assert ax.images[0].get_cmap().name == "RdBu_r"
+    assert sum(ax.images[0].colorbar is not None for ax in fig.axes[:2]) == 1
+    with pytest.raises(ValueError, match="scale must be one of own, shared, signed"):
+        viz.show_images([a], scale="symmetric")
+
+
+def test_zoom_inset_shows_the_region_enlarged_and_checks_it():
+    image = torch.rand(1, 3, 40, 60)
+    fig = viz.show_images([image], zoom=(10, 5, 12, 8))
+    ax = fig.axes[0]
+    inset = ax.child_axes[0]
+    assert inset.get_xlim() == (9.5, 21.5) and inset.get_ylim() == (12.5, 4.5)  # pixels 10..21, rows 5..12
+    np.testing.assert_allclose(inset.images[0].get_array(), ax.images[0].get_array())
+    with pytest.raises(ValueError, match="not inside the 60x40 image"):
+        viz.zoom_inset(ax, (50, 0, 20, 10))
+    with pytest.raises(ValueError, match="corner must be one of"):
+        viz.zoom_inset(ax, (0, 0, 5, 5), corner="middle")
+
+
+def test_flow_figures_state_their_rim():
+    flow = viz.similarity_flow(32, 48, u=3.0, v=-4.0)  # every pixel moves (3, -4): 5 px
+    fig = viz.plot_flow(flow, arrows=8)
+    assert "rim = 5.0 px" in fig.axes[0].get_title()
+    assert "rim = 12 px" in viz.plot_flow(flow, max_magnitude=12, arrows=0).axes[0].get_title()
+    # a flow pyramid of 20 px at full size: level k moves 20 / 2^k of its own pixels
+    pyramid = [level / 2**k for k, level in enumerate(filmlite.image_pyramid(flow * 4, 3))]
+    fig = viz.plot_flow_pyramid({"forward": pyramid})
+    titles = [ax.get_title() for ax in fig.axes]
+    assert f"rim = {viz.rim_text(viz.flow_pyramid_max(pyramid))}" in titles
+    assert viz.rim_text(viz.flow_pyramid_max(pyramid)) == "20 px"
+
+
+def test_feature_maps_are_readable_and_share_one_colour_bar():
+    features = torch.randn(1, 12, 16, 16) * torch.arange(1, 13).float()[:, None, None]
+    fig = viz.plot_feature_maps(features)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 12
+    assert len({ax.images[0].get_clim() for ax in panels}) == 1
+    assert sum(ax.images[0].colorbar is not None for ax in panels) == 1
+    width_px = fig.get_figwidth() * fig.dpi / 6  # six panels in a row
+    assert width_px >= 150
+    own = viz.plot_feature_maps(features, range(3), shared_scale=False)
+    assert len({ax.images[0].get_clim() for ax in own.axes if ax.images}) == 3
+    with pytest.raises(ValueError, match="ncols must be 1..8"):
+        viz.plot_feature_maps(features, ncols=16)
