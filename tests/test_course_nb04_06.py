@@ -218,3 +218,27 @@ def test_followed_shifts():
             {"shift": 96, "forward_u": 95.0, "backward_u": -96.5}]
     assert viz.followed_shifts(rows) == [4, 32, 96]
     assert viz.followed_shifts(rows, tolerance=0.2) == [4, 32, 48, 96]
+
+
+def test_decoder_choice_measures_lean_and_side():
+    g = torch.Generator().manual_seed(4)
+    w0, w1 = torch.rand(1, 3, 16, 16, generator=g), torch.rand(1, 3, 16, 16, generator=g)
+    truth = torch.where(torch.arange(16).view(1, 1, 1, 16) < 8, w0, w1)  # left half: input 0 is right
+    picks_right = torch.where(torch.arange(16).view(1, 1, 1, 16) < 8, w0, w1)
+    got = viz.decoder_choice(picks_right, w0, w1, truth)
+    assert got["pixels"] == 26  # the top 10% of 256 pixels
+    assert got["lean"] == pytest.approx(1.0) and got["right_side"] == 1.0
+    wrong = viz.decoder_choice(torch.where(torch.arange(16).view(1, 1, 1, 16) < 8, w1, w0), w0, w1, truth)
+    assert wrong["right_side"] == 0.0
+    halfway = viz.decoder_choice(0.75 * w0 + 0.25 * w1, w0, w1, truth)
+    assert halfway["lean"] == pytest.approx(0.5)  # a quarter of the way from input 0: half way from the average
+
+
+def test_peak_box_centres_on_the_blob_and_stays_inside():
+    values = torch.zeros(100, 160)
+    values[40:46, 100:106] = 1.0
+    x, y, w, h = viz.peak_box(values, 32)
+    assert (w, h) == (32, 32) and x <= 100 and x + w >= 106 and y <= 40 and y + h >= 46
+    values = torch.zeros(100, 160)
+    values[0:4, 155:160] = 1.0  # in a corner: the box is pushed inside
+    assert viz.peak_box(values, 32) == (128, 0, 32, 32)
