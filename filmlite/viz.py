@@ -725,14 +725,19 @@ def _figure(nrows: int, ncols: int, panel: tuple[float, float], **kwargs) -> tup
     return fig, axes
 
 
-def _image_axis(ax, image, title: str | None = None, cmap: str = "viridis", colorbar: bool = False,
-                vmin: float | None = None, vmax: float | None = None) -> None:
+def _display_array(image: ImageLike) -> np.ndarray:
+    """An image as it is shown: a 2-D map `(h, w)` (a 2-D array or a one-channel tensor) or RGB `(h, w, 3)`."""
     if isinstance(image, torch.Tensor):
         image = image.detach().float().cpu()
         image = image[0] if image.dim() == 4 else image
         image = image[0] if image.dim() == 3 and image.shape[0] == 1 else image
         image = image.numpy() if image.dim() == 2 else to_rgb(image)
-    image = np.asarray(image)
+    return np.asarray(image)
+
+
+def _image_axis(ax, image, title: str | None = None, cmap: str = "viridis", colorbar: bool = False,
+                vmin: float | None = None, vmax: float | None = None) -> None:
+    image = _display_array(image)
     if image.ndim == 2:
         shown = ax.imshow(image, cmap=cmap, interpolation="nearest", vmin=vmin, vmax=vmax)
         if colorbar:
@@ -744,30 +749,91 @@ def _image_axis(ax, image, title: str | None = None, cmap: str = "viridis", colo
     ax.set_axis_off()
 
 
-def show_images(images: Sequence[ImageLike] | Mapping[str, ImageLike], titles: Sequence[str] | None = None,
-                ncols: int | None = None, size: float = 3.0, cmap: str = "viridis", colorbar: bool = False,
-                suptitle: str | None = None, vmin: float | None = None, vmax: float | None = None) -> Figure:
-    """A grid of images: RGB ones as they are, 2-D arrays (or `(1, h, w)` tensors) through `cmap`, each on its
-    own range unless `vmin` / `vmax` fix one for all.
+SCALES = ("own", "shared", "signed")
 
-    `images` may be a list (with optional `titles`) or a dict from title to image. Panels are `size` inches
-    wide, with the aspect ratio of the first image.
+
+def show_images(images: Sequence[ImageLike] | Mapping[str, ImageLike], titles: Sequence[str] | None = None,
+                ncols: int | None = None, size: float = 3.0, cmap: str | None = None, colorbar: bool = False,
+                suptitle: str | None = None, vmin: float | None = None, vmax: float | None = None,
+                scale: str = "own", label: str | None = None,
+                zoom: tuple[int, int, int, int] | None = None) -> Figure:
+    """A grid of images: RGB ones as they are, 2-D arrays (or `(1, h, w)` tensors) through a colour map.
+
+    `scale` says how the 2-D maps are coloured (see CONTRIBUTING.md, the figure standard):
+      * "own" (default): each map on its own range (with `colorbar`, one bar per map); `vmin` / `vmax` fix one
+        range for all.
+      * "shared": one range over all the maps (smallest to largest value) and ONE colour bar: for maps that are
+        compared with each other.
+      * "signed": one range symmetric about zero, -m .. m with m the largest |value|, through a diverging colour
+        map (default "RdBu_r": negative blue, zero white, positive red) and one colour bar: for signed maps, where
+        zero must look neutral.
+    `label` names the shared colour bar. `zoom=(x, y, w, h)` (pixels) enlarges the same region of every panel in
+    an inset (`zoom_inset`), for ghosts, occlusions and seams. `images` may be a list (with optional `titles`) or
+    a dict from title to image. Panels are `size` inches wide, with the aspect ratio of the first image.
     """
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {scale!r}")
     if isinstance(images, Mapping):
         titles, images = list(images), list(images.values())
-    images = list(images)
-    ncols = ncols or min(len(images), 4)
-    nrows = math.ceil(len(images) / ncols)
-    h, w = images[0].shape[-2:] if isinstance(images[0], torch.Tensor) else np.asarray(images[0]).shape[:2]
+    arrays = [_display_array(image) for image in images]
+    maps = [a for a in arrays if a.ndim == 2]
+    if scale == "signed" and maps:
+        m = max(max(float(np.nanmax(np.abs(a))) for a in maps), 1e-12)
+        vmin, vmax = -m if vmin is None else vmin, m if vmax is None else vmax
+    elif scale == "shared" and maps:
+        vmin = min(float(np.nanmin(a)) for a in maps) if vmin is None else vmin
+        vmax = max(float(np.nanmax(a)) for a in maps) if vmax is None else vmax
+    cmap = cmap or ("RdBu_r" if scale == "signed" else "viridis")
+    ncols = ncols or min(len(arrays), 4)
+    nrows = math.ceil(len(arrays) / ncols)
+    h, w = arrays[0].shape[:2]
     fig, axes = _figure(nrows, ncols, (size, size * h / w + 0.3))
     for k, ax in enumerate(axes.flat):
-        if k < len(images):
-            _image_axis(ax, images[k], titles[k] if titles else None, cmap, colorbar, vmin, vmax)
+        if k < len(arrays):
+            _image_axis(ax, arrays[k], titles[k] if titles else None, cmap, colorbar and scale == "own", vmin, vmax)
+            if zoom is not None:
+                zoom_inset(ax, zoom)
         else:
             ax.set_axis_off()
+    if scale != "own" and maps:
+        shown = next(ax.images[0] for ax, a in zip(axes.flat, arrays) if a.ndim == 2)
+        fig.colorbar(shown, ax=list(axes.flat), shrink=0.8, label=label)
     if suptitle:
         fig.suptitle(suptitle)
     return fig
+
+
+ZOOM_CORNERS = ("lower right", "lower left", "upper right", "upper left")
+
+
+def zoom_inset(ax, box: tuple[int, int, int, int], corner: str = "lower right", size: float = 0.42,
+               color: str = "yellow"):
+    """Enlarge the region `box = (x, y, w, h)` (pixels of the image shown in `ax`) in an inset in a `corner` of
+    `ax`, `size` (a fraction of the panel) wide, with the region outlined in `color` on the image and lines to the
+    inset: for small things (ghosts, occlusions, seams). Returns the inset's axes."""
+    if not ax.images:
+        raise ValueError("zoom_inset needs an axes that shows an image (draw it first, e.g. with show_images)")
+    if corner not in ZOOM_CORNERS:
+        raise ValueError(f"corner must be one of {', '.join(ZOOM_CORNERS)}, got {corner!r}")
+    image = ax.images[0]
+    array = image.get_array()
+    height, width = array.shape[:2]
+    x, y, w, h = box
+    if w < 1 or h < 1 or x < 0 or y < 0 or x + w > width or y + h > height:
+        raise ValueError(f"zoom box (x, y, w, h) = {tuple(box)} is not inside the {width}x{height} image")
+    left = 1 - size - 0.02 if "right" in corner else 0.02
+    bottom = 0.02 if "lower" in corner else 1 - size - 0.02
+    inset = ax.inset_axes((left, bottom, size, size))
+    inset.imshow(array, cmap=image.get_cmap(), norm=image.norm, interpolation="nearest")
+    inset.set_xlim(x - 0.5, x + w - 0.5)
+    inset.set_ylim(y + h - 0.5, y - 0.5)
+    inset.set_xticks([])
+    inset.set_yticks([])
+    for side in inset.spines.values():
+        side.set_edgecolor(color)
+        side.set_linewidth(2)
+    ax.indicate_inset_zoom(inset, edgecolor=color, alpha=1.0)
+    return inset
 
 
 def plot_pyramid(pyramid: Sequence[torch.Tensor], title: str | None = None, size: float = 1.8) -> Figure:
@@ -823,20 +889,36 @@ def _rectangle(xy, color, alpha):
     return Rectangle(xy, 1, 1, facecolor=color, edgecolor="white", linewidth=2, alpha=alpha)
 
 
-def plot_feature_maps(features: torch.Tensor, channels: Sequence[int] | None = None, ncols: int = 8,
-                      size: float = 1.6, title: str | None = None, cmap: str = "viridis") -> Figure:
-    """Several channels of one feature map `(1, c, h, w)`, each stretched over the colour map on its own."""
+def plot_feature_maps(features: torch.Tensor, channels: Sequence[int] | None = None, ncols: int = 6,
+                      size: float = 1.7, title: str | None = None, cmap: str = "viridis",
+                      shared_scale: bool = True) -> Figure:
+    """Several channels of one feature map `(1, c, h, w)`, `ncols` (at most 8) panels of `size` inches in a row.
+
+    `shared_scale=True`: one colour range for all the channels shown (their 1st-99th percentile together) and one
+    colour bar, so strong and weak channels can be compared. `shared_scale=False`: each channel stretched over
+    its own range (what each one responds to), each with its own colour bar.
+    """
+    if not 1 <= ncols <= 8:
+        raise ValueError(f"ncols must be 1..8 (panels narrower than ~150 px are unreadable), got {ncols}")
     f = features.detach().float().cpu()
     f = f[0] if f.dim() == 4 else f
     channels = list(range(min(f.shape[0], 2 * ncols))) if channels is None else list(channels)
     nrows = math.ceil(len(channels) / ncols)
     h, w = f.shape[-2:]
     fig, axes = _figure(nrows, min(ncols, len(channels)), (size, size * h / w + 0.25))
+    shown = f[channels].numpy()
+    low, high = (float(np.percentile(shown, 1)), float(np.percentile(shown, 99))) if shared_scale else (None, None)
     for k, ax in enumerate(axes.flat):
         if k < len(channels):
-            _image_axis(ax, colorize(f[channels[k]].numpy(), cmap), f"ch {channels[k]}")
+            values = shown[k]
+            if not shared_scale:
+                low, high = float(np.percentile(values, 1)), float(np.percentile(values, 99))
+            _image_axis(ax, values, f"ch {channels[k]}", cmap, colorbar=not shared_scale, vmin=low,
+                        vmax=high if high > low else low + 1e-6)
         else:
             ax.set_axis_off()
+    if shared_scale:
+        fig.colorbar(axes.flat[0].images[0], ax=list(axes.flat), shrink=0.8, label="activation (one scale)")
     if title:
         fig.suptitle(title)
     return fig
@@ -860,15 +942,22 @@ def plot_color_wheel(size: int = 256) -> Figure:
 def plot_flow(flow: torch.Tensor, image: ImageLike | None = None, max_magnitude: float | None = None,
               arrows: int = 16, title: str | None = None, size: float = 4.0) -> Figure:
     """A flow in colour with arrows every `arrows` pixels (drawn to scale: an arrow is the displacement), next
-    to `image` if given. Arrows point where each pixel reads from (backward warping)."""
+    to `image` if given. Arrows point where each pixel reads from (backward warping). The title states the colour
+    scale, "rim = N px" (`max_magnitude`, default the longest flow), and a small colour wheel in the corner is its
+    legend."""
     u, v = _flow_array(flow)
     h, w = u.shape
+    rim = float(np.hypot(u, v).max()) if max_magnitude is None else float(max_magnitude)
     panels = 2 if image is not None else 1
     fig, axes = _figure(1, panels, (size, size * h / w + 0.4))
     if image is not None:
         _image_axis(axes[0, 0], image, "image")
     ax = axes[0, -1]
-    _image_axis(ax, flow_to_color(np.stack([u, v]), max_magnitude), title or "flow")
+    title = f"{title or 'flow'}, rim = {rim_text(rim)}"
+    _image_axis(ax, flow_to_color(np.stack([u, v]), rim), title)
+    legend = ax.inset_axes((0.84, 0.84, 0.15, 0.15))
+    legend.imshow(color_wheel(64))
+    legend.set_axis_off()
     if arrows:
         ys, xs = np.mgrid[arrows // 2 : h : arrows, arrows // 2 : w : arrows]
         longest = float(np.hypot(u, v).max())
@@ -877,8 +966,14 @@ def plot_flow(flow: torch.Tensor, image: ImageLike | None = None, max_magnitude:
         ax.quiver(xs, ys, gain * u[ys, xs], gain * v[ys, xs], angles="xy", scale_units="xy", scale=1, width=0.004,
                   color="black")
         if gain > 1:
-            ax.set_title(f"{title or 'flow'} (arrows {gain:.1f}x longer)", fontsize=9)
+            ax.set_title(f"{title} (arrows {gain:.1f}x longer)", fontsize=9)
     return fig
+
+
+def rim_text(magnitude: float) -> str:
+    """The flow colour scale as figures state it: the length at the colour wheel's rim, "12 px" or "0.4 px"."""
+    return f"{magnitude:.0f} px" if magnitude >= 9.5 else f"{magnitude:.1g} px" if magnitude < 0.95 else \
+        f"{magnitude:.1f} px"
 
 
 def plot_flow_pyramid(flows: Mapping[str, Sequence[torch.Tensor]], max_magnitude: float | None = None,
@@ -899,7 +994,7 @@ def plot_flow_pyramid(flows: Mapping[str, Sequence[torch.Tensor]], max_magnitude
             stats = flow_statistics(flow, level)
             _image_axis(axes[row, level], flow_level_view(flows[name], level, max_magnitude),
                         f"{name} L{level} ({fw}x{fh})\nmean {stats['mean_magnitude_full']:.1f} px")
-        _image_axis(axes[row, -1], color_wheel(96), f"rim = {max_magnitude:.0f} px")
+        _image_axis(axes[row, -1], color_wheel(96), f"rim = {rim_text(max_magnitude)}")
     return fig
 
 
