@@ -375,3 +375,111 @@ class TripletStream(Dataset):
         dataset = self.datasets[int(torch.multinomial(self.weights, 1, generator=g))]
         item = int(torch.randint(len(dataset), (), generator=g))
         return augment(dataset[item], g, crop=self.crop, rotation=self.rotation)
+
+
+# --------------------------------------------------------------------------------------------------- large motion
+# Photos scikit-image ships that no training source uses (`PHOTOS` are the training ones): the pieces of the
+# large-motion benchmark come from these, its backgrounds from the held-out end of bigbuckbunny (1280x720).
+HELDOUT_PHOTOS = ("motorcycle_left", "retina", "brick", "grass", "gravel", "color", "cell", "clock_motion")
+
+
+@lru_cache(maxsize=None)
+def load_heldout_photo(name: str) -> torch.Tensor:
+    """A scikit-image photo that training never sees, as float `(3, h, w)` in [0, 1] (grey repeated to RGB)."""
+    import skimage.data
+    import skimage.io
+
+    if name not in HELDOUT_PHOTOS:
+        raise ValueError(f"unknown held-out photo {name!r}; choose one of {HELDOUT_PHOTOS}")
+    folder = Path(skimage.data.__file__).parent
+    path = next(folder.glob(name + ".*"), None)
+    if path is None:
+        raise FileNotFoundError(f"{name} is missing from {folder}; reinstall scikit-image")
+    array = np.asarray(skimage.io.imread(path))
+    return from_array(array[..., :3] if array.ndim == 3 else array)[0]
+
+
+@lru_cache(maxsize=2)
+def heldout_backgrounds(max_side: int | None = None) -> torch.Tensor:
+    """Frames `uint8 (n, 3, 720, 1280)` of the held-out end of bigbuckbunny, every 4th one (never trained on)."""
+    frames = read_frame_source("bigbuckbunny", max_side=max_side)
+    return frames[list(_split(len(frames), "heldout"))[::4]]
+
+
+def even_displacement(length: float, angle: float) -> tuple[int, int]:
+    """About `length` px in direction `angle` (radians), both components even, so that half of it, the motion
+    from an input to the middle frame, is a whole number of pixels: the middle frame is then a copy, not a
+    resampling."""
+    return 2 * round(length * math.cos(angle) / 2), 2 * round(length * math.sin(angle) / 2)
+
+
+def translation_scene(g: torch.Generator, magnitude: float, size: tuple[int, int] = (576, 1024),
+                      backgrounds: torch.Tensor | None = None, pieces: tuple[int, int] = (2, 3),
+                      background_share: float = 0.25) -> dict:
+    """One exact large-motion triplet: pieces of held-out photos moving `magnitude` px over a panning background.
+
+    Everything is a whole-pixel translation, so nothing is resampled and the middle frame is exact:
+    - the background, a window of a frame from `backgrounds` (default `heldout_backgrounds()`), pans by
+      `background_share * magnitude` px in a random direction;
+    - 2-3 pieces (elliptic cut-outs of `HELDOUT_PHOTOS`, soft-edged over about a pixel) each move `magnitude`
+      px in its own random direction, in front of the background and of the pieces drawn before them, so they
+      occlude each other and the background; each stays inside the frame at all three times.
+    Displacements are rounded to even pixels (`even_displacement`), so lengths are within 1.5 px of `magnitude`.
+
+    Returns `{"triplet": (3, 3, h, w) frame0, middle, frame1; "flow": (2, h, w) the true motion from frame 0 to
+    frame 1 of what frame 0 shows at each pixel (filmlite's convention: `warp(frame1, flow) == frame0` wherever
+    that content is still visible in frame 1); "piece": (h, w) bool, where frame 0 shows a piece (the pixels that
+    move `magnitude`); "layers": [{"layer", "shift"}]}`.
+    """
+    h, w = size
+    if backgrounds is None:
+        backgrounds = heldout_backgrounds()
+    bh, bw = backgrounds.shape[-2:]
+    pan = even_displacement(background_share * magnitude, 2 * math.pi * float(torch.rand((), generator=g)))
+    if bh < h + abs(pan[1]) or bw < w + abs(pan[0]):
+        raise ValueError(f"backgrounds of {bh}x{bw} are too small for {h}x{w} frames panning by {pan}")
+    frame = backgrounds[int(torch.randint(len(backgrounds), (), generator=g))].float() / 255
+    top = int(torch.randint(bh - h - abs(pan[1]) + 1, (), generator=g)) + max(0, pan[1])
+    left = int(torch.randint(bw - w - abs(pan[0]) + 1, (), generator=g)) + max(0, pan[0])
+    times = (0.0, 0.5, 1.0)
+    # content moving by +d appears at x + d later: the window onto the background moves by -d
+    frames = [frame[:, top - int(t * pan[1]):top - int(t * pan[1]) + h,
+                    left - int(t * pan[0]):left - int(t * pan[0]) + w].clone() for t in times]
+    flow = torch.zeros(2, h, w)
+    flow[0], flow[1] = pan[0], pan[1]
+    piece_mask = torch.zeros(h, w, dtype=torch.bool)
+    layers = [{"layer": "background", "shift": pan}]
+    for _ in range(int(torch.randint(pieces[0], pieces[1] + 1, (), generator=g))):
+        shift = even_displacement(magnitude, 2 * math.pi * float(torch.rand((), generator=g)))
+        photo = load_heldout_photo(HELDOUT_PHOTOS[int(torch.randint(len(HELDOUT_PHOTOS), (), generator=g))])
+        # a piece between a sixth and two fifths of the frame's shorter side, and never larger than fits
+        side = min(h, w) * (1 / 6 + (2 / 5 - 1 / 6) * float(torch.rand((), generator=g)))
+        ph = int(min(side, h - abs(shift[1]) - 2, photo.shape[-2]))
+        pw = int(min(side * (0.7 + 0.6 * float(torch.rand((), generator=g))), w - abs(shift[0]) - 2, photo.shape[-1]))
+        if ph < 8 or pw < 8:
+            raise ValueError(f"a motion of {magnitude} px leaves no room for a piece in a {h}x{w} frame")
+        py = int(torch.randint(photo.shape[-2] - ph + 1, (), generator=g))
+        px = int(torch.randint(photo.shape[-1] - pw + 1, (), generator=g))
+        texture = photo[:, py:py + ph, px:px + pw]
+        yy, xx = torch.meshgrid(torch.arange(ph) - (ph - 1) / 2, torch.arange(pw) - (pw - 1) / 2, indexing="ij")
+        radius = ((yy / (ph / 2)) ** 2 + (xx / (pw / 2)) ** 2).sqrt()
+        alpha = ((1 - radius) * min(ph, pw) / 2 + 0.5).clamp(0, 1)  # soft edge, about a pixel wide
+        y0 = int(torch.randint(max(0, -shift[1]), h - ph - max(0, shift[1]) + 1, (), generator=g))
+        x0 = int(torch.randint(max(0, -shift[0]), w - pw - max(0, shift[0]) + 1, (), generator=g))
+        for k, t in enumerate(times):
+            y, x = y0 + int(t * shift[1]), x0 + int(t * shift[0])
+            region = frames[k][:, y:y + ph, x:x + pw]
+            frames[k][:, y:y + ph, x:x + pw] = torch.lerp(region, texture, alpha)
+        inside = alpha[None] > 0.5  # where frame 0 shows this piece (it is in front of all before it)
+        flow[:, y0:y0 + ph, x0:x0 + pw] = torch.where(inside, torch.tensor(shift, dtype=torch.float32)[:, None, None],
+                                                      flow[:, y0:y0 + ph, x0:x0 + pw])
+        piece_mask[y0:y0 + ph, x0:x0 + pw] |= inside[0]
+        layers.append({"layer": "piece", "shift": shift})
+    return {"triplet": torch.stack(frames).clamp(0, 1), "flow": flow, "piece": piece_mask, "layers": layers}
+
+
+def translation_scenes(magnitude: float, count: int, size: tuple[int, int] = (576, 1024), seed: int = 2022,
+                       backgrounds: torch.Tensor | None = None) -> list[dict]:
+    """`count` scenes of `translation_scene` at one magnitude, scene k seeded by (seed, k): every magnitude
+    shows the same backgrounds, photos and directions; only the motion (and so where pieces fit) changes."""
+    return [translation_scene(seeded_generator(seed, index, 3), magnitude, size, backgrounds) for index in range(count)]

@@ -126,6 +126,8 @@ class TrainConfig:
 # weights (`init`, default the bundled model), for a learner's own clip (`--data my_clip.mp4`), about 0.7 s a
 # step on 2 cores; run twice from the first stage (7,000 steps, then 3,000 on small motion) it made the
 # bundled model (see its model card);
+# "large_motion": fine-tunes a model on crops of 256 px that hold motions up to 160 px (the coarse levels only see
+# large motion in crops large enough to contain it; without the DIS teacher, which fails there);
 # "gpu": a Colab T4 for under an hour (untested: no GPU was lent).
 RECIPES = {
     "cpu": dict(steps=1600, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=400,
@@ -137,6 +139,9 @@ RECIPES = {
     "finetune": dict(steps=1000, batch_size=4, crop=192, lr=1e-4, max_motion=64.0, synthetic_share=0.25,
                      val_every=250, checkpoint_every=250, warp_loss=1.0, flow_teacher=0.0,
                      init=str(DEFAULT_CHECKPOINT)),
+    "large_motion": dict(steps=8000, batch_size=4, crop=256, lr=1e-4, max_motion=160.0, synthetic_share=0.6,
+                         video_steps="1-4", val_every=1000, checkpoint_every=100, warp_loss=1.0, flow_teacher=0.0,
+                         init=str(DEFAULT_CHECKPOINT)),
 }
 
 # The settings a resumed run must share with its checkpoint (others, such as steps or val_every, may change).

@@ -1,0 +1,99 @@
+"""The exact large-motion scenes (`filmlite.data.translation_scene`) and `benchmarks/large_motion.py`, on tiny sizes."""
+import importlib.util
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from skimage import data
+
+from filmlite import FILM, FILMConfig
+from filmlite.baselines import average_frames
+from filmlite.data import HELDOUT_PHOTOS, PHOTOS, even_displacement, seeded_generator, translation_scene
+from filmlite.metrics import psnr
+from filmlite.warp import warp
+
+spec = importlib.util.spec_from_file_location("large_motion",
+                                              Path(__file__).parent.parent / "benchmarks" / "large_motion.py")
+large_motion = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(large_motion)
+
+# a stand-in for the held-out video frames: the astronaut photo as one uint8 background of 512x512
+BACKGROUND = torch.from_numpy(data.astronaut()).permute(2, 0, 1)[None].contiguous()
+
+
+def test_held_out_photos_are_not_training_photos():
+    assert not set(HELDOUT_PHOTOS) & set(PHOTOS)
+
+
+@pytest.mark.parametrize("length, angle", [(0, 0.3), (17, 0.0), (64, 1.1), (128, 3.5), (255, 5.9)])
+def test_even_displacement_is_even_and_about_the_length(length, angle):
+    dx, dy = even_displacement(length, angle)
+    assert dx % 2 == 0 and dy % 2 == 0
+    assert abs(math.hypot(dx, dy) - length) <= 1.5
+
+
+def test_a_background_alone_pans_by_whole_pixels_and_the_middle_frame_is_exact():
+    scene = translation_scene(seeded_generator(5), 40, size=(96, 160), backgrounds=BACKGROUND, pieces=(0, 0),
+                              background_share=1.0)
+    (x0, middle, x1), (dx, dy) = scene["triplet"], scene["layers"][0]["shift"]
+    assert math.hypot(dx, dy) > 38 and dx % 2 == 0 and dy % 2 == 0
+    h, w = x0.shape[-2:]
+
+    def overlap(image, sx, sy):  # the window of `image` that frame 0's content reaches after moving (sx, sy)
+        return image[:, max(0, sy):h + min(0, sy), max(0, sx):w + min(0, sx)]
+
+    def source(image, sx, sy):  # the part of frame 0 that stays inside the frame
+        return image[:, max(0, -sy):h + min(0, -sy), max(0, -sx):w + min(0, -sx)]
+
+    # content at x in frame 0 is at x + d in frame 1 and at x + d/2 in the middle frame, exactly
+    assert torch.equal(overlap(x1, dx, dy), source(x0, dx, dy))
+    assert torch.equal(overlap(middle, dx // 2, dy // 2), source(x0, dx // 2, dy // 2))
+    assert torch.equal(scene["flow"], torch.tensor([float(dx), float(dy)])[:, None, None].expand(2, h, w))
+    assert not scene["piece"].any()
+
+
+def test_the_true_flow_carries_frame1_back_to_frame0_wherever_nothing_is_hidden():
+    scene = translation_scene(seeded_generator(7), 24, size=(128, 192), backgrounds=BACKGROUND, pieces=(2, 2))
+    x0, _, x1 = scene["triplet"]
+    pieces = [layer for layer in scene["layers"] if layer["layer"] == "piece"]
+    assert len(pieces) == 2 and all(abs(math.hypot(*p["shift"]) - 24) <= 1.5 for p in pieces)
+    assert scene["piece"].any()
+    # integer flows: warping samples exact pixels, so every pixel not occluded and not leaving the frame matches
+    exact = (warp(x1[None], scene["flow"][None])[0] - x0).abs().amax(0) < 1e-6
+    assert exact.float().mean() > 0.7
+    assert exact[scene["piece"]].float().mean() > 0.5  # the pieces move 24 px and keep most of themselves
+    # the wrong sign of the flow would not do that
+    assert ((warp(x1[None], -scene["flow"][None])[0] - x0).abs().amax(0) < 1e-6)[scene["piece"]].float().mean() < 0.2
+
+
+def test_motion_too_large_for_the_frame_is_an_error():
+    with pytest.raises(ValueError, match="too small|no room"):
+        translation_scene(seeded_generator(1), 600, size=(96, 160), backgrounds=BACKGROUND)
+
+
+def test_the_benchmark_scores_an_untrained_lite_model_as_frame_averaging_with_zero_flow():
+    model = FILM(FILMConfig.lite()).eval()  # last layers start at zero: every flow 0, output = the average
+    table = large_motion.synthetic_table(model, [8, 16], scenes=2, size=(128, 192), backgrounds=BACKGROUND)
+    assert [row["motion"] for row in table] == [8, 16]
+    for row in table:
+        assert abs(row["model"] - row["averaging"]) < 1e-3
+        # a zero flow misses every moving piece by its whole motion (within the even rounding)
+        assert abs(row["model EPE"] - row["motion"]) <= 1.5
+        assert row["DIS EPE"] < row["model EPE"]
+    scenes = large_motion.translation_scenes(16, 2, (128, 192), 2022, BACKGROUND)
+    expected = sum(float(psnr(average_frames(s["triplet"][0:1], s["triplet"][2:3]), s["triplet"][1:2]))
+                   for s in scenes) / 2
+    assert abs(table[1]["averaging"] - expected) < 1e-6
+    lines = large_motion.goals(table)
+    assert any("16 px: model EPE" in line and "not met" in line for line in lines)
+
+
+def test_end_point_error_is_the_mean_distance_over_the_mask():
+    truth = torch.zeros(2, 4, 4)
+    flow = torch.zeros(1, 2, 4, 4)
+    flow[0, 0, :2] = 3.0
+    flow[0, 1, :2] = 4.0  # length 5 on the top half
+    mask = torch.zeros(4, 4, dtype=torch.bool)
+    mask[1:3] = True  # one row of error 5, one of error 0
+    assert large_motion.end_point_error(flow, truth, mask) == pytest.approx(2.5)
