@@ -1,0 +1,79 @@
+"""Every course notebook, run as committed in a fresh kernel at smoke sizes, shows its figures as pictures.
+
+`pytest --nbval-lax` runs the notebooks too but compares no outputs, so it stays green when every figure prints
+`<Figure size 1280x210 with 4 Axes>` instead of showing (what ipykernel 7 does with a pyplot-free Figure until
+something registers an image formatter; `filmlite.display` does). This test looks at the outputs: no figure may show
+as text, and a notebook that draws must show pictures. It runs each notebook once, with the same code as
+`notebooks/render.py` (about a minute for all ten).
+"""
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("render", ROOT / "notebooks" / "render.py")
+render = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(render)
+
+NOTEBOOKS = render.course_notebooks()
+
+
+def _notebook(*sources: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+
+
+def _run(nb: nbformat.NotebookNode, tmp_path: Path) -> nbformat.NotebookNode:
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    return render.execute(path)[0]
+
+
+def test_detectors_on_outputs_written_by_hand():
+    nb = _notebook("viz.show_images([x])", "print(1)")
+    nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "<Figure size 1280x210 with 4 Axes>"},
+                                                  execution_count=1)]
+    assert render.draws(nb) and render.pictures(nb) == 0
+    assert len(render.figures_as_text(nb)) == 1 and "code cell 1" in render.figures_as_text(nb)[0]
+    nb.cells[0].outputs[0]["data"]["image/png"] = "iVBORw0KGgo="
+    assert render.figures_as_text(nb) == [] and render.pictures(nb) == 1
+    assert not render.draws(_notebook("x = 1", "print(viz)"))
+
+
+def test_a_pyplot_free_figure_shows_as_a_picture_in_a_fresh_kernel(tmp_path):
+    """The mechanism itself, in a real kernel: after `import filmlite`, with and without %matplotlib inline."""
+    figure = "from matplotlib.figure import Figure\nfig = Figure(figsize=(2, 1))\nfig.subplots().plot([0, 1])\n"
+    nb = _run(_notebook("from filmlite import viz", figure + "fig", "%matplotlib inline\n" + figure + "fig",
+                        "import matplotlib.pyplot as plt\nviz.show_images([viz.color_wheel(32)])",
+                        "import torch\nfrom filmlite import course\ncourse.gif_image([torch.rand(3, 8, 8)] * 2)"),
+              tmp_path)
+    assert render.figures_as_text(nb) == []
+    for cell in nb.cells[1:4]:
+        assert [o for o in cell.outputs if "image/png" in o.get("data", {})], cell.source
+    gif = nb.cells[4].outputs[0]["data"]  # a GIF also as HTML, which nbconvert's pages (and every front end) show
+    assert "image/gif" in gif and gif["text/html"].startswith('<img src="data:image/gif;base64,')
+
+
+@pytest.fixture(scope="module")
+def executed():
+    """Each notebook executed once (smoke sizes), shared by the tests below."""
+    cache = {}
+
+    def run(path):
+        if path not in cache:
+            cache[path] = render.execute(path)[0]
+        return cache[path]
+
+    return run
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_shows_its_figures(path, executed):
+    nb = executed(path)
+    problems = render.figures_as_text(nb)
+    assert not problems, f"{path.name}: figures shown as text:\n" + "\n".join(problems)
+    if render.draws(nb):
+        assert render.pictures(nb) > 0, f"{path.name} draws but shows no picture"
+    silent = render.silent_drawings(nb)
+    assert not silent, f"{path.name}: cells that call a plot function but show no picture:\n" + "\n".join(silent)
