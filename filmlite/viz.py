@@ -977,24 +977,32 @@ def rim_text(magnitude: float) -> str:
 
 
 def plot_flow_pyramid(flows: Mapping[str, Sequence[torch.Tensor]], max_magnitude: float | None = None,
-                      size: float = 2.2) -> Figure:
-    """A flow pyramid per row (e.g. {"forward": ..., "backward": ...}), every level coloured in
+                      size: float = 2.2, ncols: int = 4) -> Figure:
+    """A flow pyramid per block of rows (e.g. {"forward": ..., "backward": ...}), every level coloured in
     full-resolution pixels (level k's flow times 2^k) on one common scale, so the levels can be compared. Each
-    title gives the level's size and its mean flow length at full resolution."""
+    title gives the level's size and its mean flow length at full resolution; the colour wheel closing each
+    pyramid, and the figure's title, state the scale ("rim = N px"). At most `ncols` panels in a row (readable
+    at notebook width)."""
     names = list(flows)
     levels = len(flows[names[0]])
     if max_magnitude is None:
         max_magnitude = max(flow_pyramid_max(pyramid) for pyramid in flows.values())
     h, w = flows[names[0]][0].shape[-2:]
-    fig, axes = _figure(len(names), levels + 1, (size, size * h / w + 0.45))
-    for row, name in enumerate(names):
+    rows_per_flow = math.ceil((levels + 1) / ncols)
+    fig, axes = _figure(len(names) * rows_per_flow, min(ncols, levels + 1), (size, size * h / w + 0.45))
+    for block, name in enumerate(names):
+        panels = list(axes[block * rows_per_flow:(block + 1) * rows_per_flow].flat)
         for level in range(levels):
             flow = flows[name][level][:1]
             fh, fw = flow.shape[-2:]
             stats = flow_statistics(flow, level)
-            _image_axis(axes[row, level], flow_level_view(flows[name], level, max_magnitude),
+            _image_axis(panels[level], flow_level_view(flows[name], level, max_magnitude),
                         f"{name} L{level} ({fw}x{fh})\nmean {stats['mean_magnitude_full']:.1f} px")
-        _image_axis(axes[row, -1], color_wheel(96), f"rim = {rim_text(max_magnitude)}")
+        _image_axis(panels[levels], color_wheel(96), f"rim = {rim_text(max_magnitude)}")
+        for ax in panels[levels + 1:]:
+            ax.set_axis_off()
+    fig.suptitle(f"one colour scale for every level, in full-resolution pixels: rim = {rim_text(max_magnitude)}",
+                 fontsize=10)
     return fig
 
 
