@@ -4,8 +4,10 @@
   clips, refusing a triplet that is not wholly in the clip's held-out part (the last `HELDOUT_FRACTION`, never
   trained on) or that spans a scene cut; `LARGE_MOTION` names the held-out triplet of the bikes clip that
   notebook 00 shows, and `large_motion_triplet` reads it. `motion_summary` says how far a flow moves (mean,
-  percentiles, largest length), and `motion_candidates` measures it with DIS for every triplet of a clip, which is
-  how `LARGE_MOTION` was chosen (the triplet whose fastest 1% of pixels move closest to 100 px).
+  percentiles, largest length; `motion_text` puts it in words), and `motion_candidates` measures it with DIS for
+  every triplet of a clip, which is how `LARGE_MOTION` was chosen (its fastest 1% of pixels move about 100 px).
+  `psnr_verdict` compares the scores of several methods in a sentence whose signs come from the numbers, so the
+  notebook's text stays true whatever model is bundled.
 * **scale-agnostic features** (notebook 02): `scale_agnostic_check` runs a feature extractor on a frame and on the
   frame shrunk 4x, and measures how far level k of the small frame's feature pyramid is from level k + 2 of the
   frame's, channel for channel, where the paper's construction (Sec. 3.1, Fig. 3) says they must be equal.
@@ -86,6 +88,29 @@ def motion_summary(flow: torch.Tensor, quantiles: tuple[float, ...] = (0.5, 0.95
     summary.update({f"p{round(100 * q)}": float(np.quantile(length, q)) for q in quantiles})
     summary["max"] = float(length.max())
     return summary
+
+
+def motion_text(summary: dict[str, float]) -> str:
+    """A `motion_summary` in words: "mean 1.4 px, median 0.0 px, 95th percentile 7.6 px, ..."."""
+    names = {"mean": "mean", "p50": "median", "max": "largest"}
+    parts = [f"{names.get(key) or key[1:] + 'th percentile'} {value:.1f} px" for key, value in summary.items()]
+    return ", ".join(parts)
+
+
+def psnr_verdict(scores: dict[str, float], method: str) -> str:
+    """One sentence comparing `scores[method]` (PSNR in dB) with every other entry of `scores`, the signs and
+    differences read from the numbers: "FILM: 30.24 dB, 2.91 dB above frame averaging and 0.02 dB below DIS"."""
+    if method not in scores:
+        raise ValueError(f"no score for {method!r}; the scores are for {', '.join(scores)}")
+    mine = scores[method]
+    parts = []
+    for name, score in scores.items():
+        if name != method:
+            difference = mine - score
+            side = "above" if difference > 0.005 else "below" if difference < -0.005 else "level with"
+            parts.append(f"{abs(difference):.2f} dB {side} {name}" if side != "level with" else f"level with {name}")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{method}: {mine:.2f} dB" + (f", {listed}" if parts else "")
 
 
 def motion_candidates(source: str | Path, steps: tuple[int, int] = (2, 4), part: str = "heldout",

@@ -137,3 +137,12 @@ def test_scale_agnostic_check_refuses_a_frame_too_small():
         evidence.scale_agnostic_check(extractor, torch.rand(1, 3, 128, 256))
     rows = evidence.scale_agnostic_check(extractor, torch.rand(1, 3, 128, 192), levels=6)
     assert len(rows) == 4 and all(r["relative"] < 1e-5 for r in rows)
+
+
+def test_motion_text_and_psnr_verdict_read_the_numbers():
+    text = evidence.motion_text({"mean": 1.44, "p50": 0.02, "p99": 24.4, "max": 30.5})
+    assert text == "mean 1.4 px, median 0.0 px, 99th percentile 24.4 px, largest 30.5 px"
+    verdict = evidence.psnr_verdict({"averaging": 27.0, "FILM": 30.0, "DIS": 30.5, "same": 30.001}, "FILM")
+    assert verdict == "FILM: 30.00 dB, 3.00 dB above averaging, 0.50 dB below DIS and level with same"
+    with pytest.raises(ValueError, match="no score"):
+        evidence.psnr_verdict({"a": 1.0}, "b")
