@@ -187,6 +187,20 @@ class EfficientNetLite0Features(nn.Module):
         return model.requires_grad_(False).eval()
 
 
+def imagenet_top(net: EfficientNetLite0Features, image: torch.Tensor, k: int = 3) -> list[tuple[int, str, float]]:
+    """The `k` most probable ImageNet classes of one RGB image `(3, h, w)` or `(1, 3, h, w)` in [0, 1], resized to
+    the 224x224 the network was trained on: `[(class index, name or "", probability), ...]`. A check that the
+    weights are real: a random network spreads its probability thinly, a trained one names the object."""
+    image = image[None] if image.dim() == 3 else image[:1]
+    device = next(net.parameters()).device
+    resized = F.interpolate(image.float().to(device), size=(224, 224), mode="bilinear", antialias=True,
+                            align_corners=False)
+    with torch.no_grad():
+        probabilities = net.classify(resized).softmax(dim=1)[0]
+    values, indices = probabilities.topk(k)
+    return [(int(i), IMAGENET_CLASSES.get(int(i), ""), float(v)) for v, i in zip(values, indices)]
+
+
 def state_dict_keys() -> dict[str, str]:
     """The wheel's state-dict key -> ours, e.g. "_blocks.3._depthwise_conv.weight" -> "blocks.3.depthwise.0.weight"."""
     def conv_bn(theirs_conv: str, theirs_bn: str, ours: str) -> dict[str, str]:

@@ -242,3 +242,12 @@ def test_peak_box_centres_on_the_blob_and_stays_inside():
     values = torch.zeros(100, 160)
     values[0:4, 155:160] = 1.0  # in a corner: the box is pushed inside
     assert viz.peak_box(values, 32) == (128, 0, 32, 32)
+
+
+def test_imagenet_top_names_the_cat(net):
+    top = efficientnet.imagenet_top(net, load_photo("chelsea"), k=3)
+    assert len(top) == 3 and top[0][0] in range(281, 286) and top[0][1].endswith("cat")
+    assert top[0][2] >= top[1][2] >= top[2][2]
+    torch.manual_seed(0)
+    random_top = efficientnet.imagenet_top(efficientnet.EfficientNetLite0Features(), load_photo("chelsea"), k=1)
+    assert random_top[0][2] < top[0][2]  # a random network is far less sure
