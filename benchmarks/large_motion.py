@@ -16,6 +16,7 @@ DIS's flow length, since no true flow exists there).
     python benchmarks/large_motion.py                                  # the bundled checkpoint
     python benchmarks/large_motion.py --checkpoint runs/large/model.pt --scenes 8
     python benchmarks/large_motion.py --magnitudes 32 128 --no-real   # a quick look
+    python benchmarks/large_motion.py --levels --no-real              # also the flow's error after every level
 
 The goals (issue 13): at least DIS + 1 dB at every motion from 32 to 128 px and at least DIS at 192 px, with the
 model's flow error under 10% of the motion up to 128 px. Needs OpenCV (`pip install opencv-python-headless`).
@@ -28,6 +29,7 @@ import statistics
 import time
 
 import torch
+import torch.nn.functional as F
 
 import filmlite
 from filmlite.baselines import average_frames, dis_flow, dis_flow_interpolate
@@ -41,13 +43,19 @@ REAL_GAPS = (2, 4, 6, 8)
 REAL_BINS = (0, 8, 16, 32, 64, 128, 1e9)  # px between the inputs (DIS's 95th percentile)
 
 
-def run_model(model, x0: torch.Tensor, x1: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The model's middle frame (clipped) and its finest forward flow (frame 0 to 1), at any size."""
+def run_model(model, x0: torch.Tensor, x1: torch.Tensor, levels: bool = False):
+    """The model's middle frame (clipped) and its finest forward flow (frame 0 to 1), at any size; with `levels`,
+    the forward flow of every pyramid level instead, each brought to full size (nearest) in full-size pixels."""
     device = next(model.parameters()).device
     (p0, box), (p1, _) = pad_to_multiple(x0, model.config.alignment), pad_to_multiple(x1, model.config.alignment)
     with torch.no_grad():
         stages = model.intermediates(p0.to(device), p1.to(device))
-    return crop(stages.output, box).clamp(0, 1).cpu(), crop(stages.forward_flows[0], box).float().cpu()
+    output = crop(stages.output, box).clamp(0, 1).cpu()
+    if not levels:
+        return output, crop(stages.forward_flows[0], box).float().cpu()
+    full = [F.interpolate(flow.float().cpu(), scale_factor=2**i, mode="nearest") * 2**i
+            for i, flow in enumerate(stages.forward_flows)]
+    return output, [crop(flow, box) for flow in full]
 
 
 def end_point_error(flow: torch.Tensor, truth: torch.Tensor, mask: torch.Tensor) -> float:
@@ -80,6 +88,23 @@ def synthetic_table(model, magnitudes, scenes: int, size: tuple[int, int], seed:
             if key in METHODS and len(values) > 1:
                 summary[key + " sd"] = statistics.stdev(values)
         table.append(summary)
+    return table
+
+
+def level_table(model, magnitudes, scenes: int, size: tuple[int, int], seed: int = 2022,
+                backgrounds: torch.Tensor | None = None) -> list[dict]:
+    """Where the flow goes wrong: for every motion, the EPE (full-size px, over the moving pieces) of the forward
+    flow the model holds at each pyramid level, coarsest last. Level i's flow is what the coarse-to-fine
+    estimate knows after level i; a level whose error stays near the motion did not find it."""
+    table = []
+    for magnitude in magnitudes:
+        errors = []
+        for scene in translation_scenes(magnitude, scenes, size, seed, backgrounds):
+            x0, _, x1 = (frame[None] for frame in scene["triplet"])
+            _, flows = run_model(model, x0, x1, levels=True)
+            errors.append([end_point_error(flow, scene["flow"], scene["piece"]) for flow in flows])
+        table.append({"motion": magnitude, **{f"level {i}": statistics.fmean(e[i] for e in errors)
+                                              for i in range(len(errors[0]))}})
     return table
 
 
@@ -148,6 +173,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--scenes", type=int, default=6, help="scenes per motion (default 6)")
     parser.add_argument("--size", default="576x1024", help="frame height x width (default 576x1024)")
     parser.add_argument("--no-real", action="store_true", help="skip the real wide-gap triplets")
+    parser.add_argument("--levels", action="store_true",
+                        help="also the flow's EPE at every pyramid level (where the estimate goes wrong)")
     parser.add_argument("--json", help="also write every number to this file")
     args = parser.parse_args(argv)
     height, _, width = args.size.partition("x")
@@ -160,6 +187,12 @@ def main(argv=None) -> dict:
           "moving pieces):\n")
     print(markdown(table, ["motion", "model", "DIS", "averaging", "model EPE", "DIS EPE"]))
     print("\n" + "\n".join(goals(table)))
+    levels = []
+    if args.levels:
+        levels = level_table(model, args.magnitudes, args.scenes, size)
+        print("\nEPE (px) of the forward flow after each pyramid level, over the moving pieces (level 0 is the finest; "
+              "the estimate runs from the coarsest level down):\n")
+        print(markdown(levels, list(levels[0])))
     real = []
     if not args.no_real:
         real = real_table(model)
@@ -167,7 +200,7 @@ def main(argv=None) -> dict:
               "percentile flow length between the inputs, px):\n")
         print(markdown(real, ["motion", "triplets", "mean motion", "model", "DIS", "averaging"]))
     print(f"\n{time.perf_counter() - started:.0f} s")
-    result = {"synthetic": table, "real": real, "checkpoint": args.checkpoint or "bundled"}
+    result = {"synthetic": table, "levels": levels, "real": real, "checkpoint": args.checkpoint or "bundled"}
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=1)

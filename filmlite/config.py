@@ -69,6 +69,19 @@ class FILMConfig:
         """
         return cls(filters=8, flow_convs=(3, 3, 3, 3), flow_filters=(8, 16, 32, 128), residual_output=True)
 
+    @classmethod
+    def lite_unshared(cls) -> "FILMConfig":
+        """`lite` without FILM's weight sharing across scales: every pyramid level gets its own flow predictor
+        (the coarse ones as wide as lite's shared one). It exists for one experiment, the ablation of Sec. 3.2:
+        trained on small motions only, does a predictor shared by the coarse levels follow larger motions than
+        separate ones? (`benchmarks/weight_sharing.py`.)"""
+        lite = cls.lite()
+        coarse = lite.pyramid_levels - lite.specialized_levels
+        return cls(specialized_levels=lite.pyramid_levels,
+                   flow_convs=lite.flow_convs[:-1] + (lite.flow_convs[-1],) * (coarse + 1),
+                   flow_filters=lite.flow_filters[:-1] + (lite.flow_filters[-1],) * (coarse + 1),
+                   filters=lite.filters, residual_output=True)
+
     def __post_init__(self) -> None:
         # Tuples, so the config stays hashable and comparable after a round trip through a checkpoint.
         object.__setattr__(self, "flow_convs", tuple(int(n) for n in self.flow_convs))

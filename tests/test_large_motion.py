@@ -97,3 +97,40 @@ def test_end_point_error_is_the_mean_distance_over_the_mask():
     mask = torch.zeros(4, 4, dtype=torch.bool)
     mask[1:3] = True  # one row of error 5, one of error 0
     assert large_motion.end_point_error(flow, truth, mask) == pytest.approx(2.5)
+
+
+def test_the_level_table_of_a_zero_flow_model_misses_the_whole_motion_at_every_level():
+    model = FILM(FILMConfig.lite()).eval()
+    table = large_motion.level_table(model, [16], scenes=1, size=(128, 192), backgrounds=BACKGROUND)
+    assert list(table[0]) == ["motion"] + [f"level {i}" for i in range(FILMConfig.lite().pyramid_levels)]
+    assert all(abs(table[0][f"level {i}"] - 16) <= 1.5 for i in range(7))
+
+
+def test_lite_unshared_is_lite_with_one_predictor_per_coarse_level():
+    lite, unshared = FILM(FILMConfig.lite()), FILM(FILMConfig.lite_unshared())
+    flow_lite, flow_unshared = lite.predict_flow, unshared.predict_flow
+    assert flow_unshared.shared is None and len(flow_unshared.specialized) == FILMConfig.lite().pyramid_levels
+    predictors = [flow_unshared.predictor_for_level(i) for i in range(7)]
+    assert len({id(p) for p in predictors}) == 7  # no level borrows another's weights
+    shared_size = sum(p.numel() for p in flow_lite.shared.parameters())
+    # lite's shared predictor serves 4 levels; unsharing gives the 4 coarse levels one copy each
+    assert unshared.num_parameters() == lite.num_parameters() + 3 * shared_size
+    for i in range(3, 7):  # the coarse predictors are as wide and as deep as lite's shared one
+        assert sum(p.numel() for p in predictors[i].parameters()) == shared_size
+
+
+def test_weight_sharing_compares_two_models_scene_by_scene():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    try:
+        import weight_sharing
+    finally:
+        sys.path.pop(0)
+    mean, low, high = weight_sharing.paired_interval([1.0, 2.0, 3.0])
+    assert mean == pytest.approx(2.0) and high - mean == pytest.approx(4.30 * 1.0 / math.sqrt(3), rel=1e-3)
+    a, b = FILM(FILMConfig.lite()).eval(), FILM(FILMConfig.lite_unshared()).eval()  # both untrained: averaging
+    table = weight_sharing.compare(a, b, magnitudes=[8], scenes=2, size=(128, 192), backgrounds=BACKGROUND)
+    row = table[0]
+    assert row["shared - unshared"] == pytest.approx(0.0, abs=1e-4)
+    assert row["shared"] == pytest.approx(row["averaging"], abs=1e-3)
