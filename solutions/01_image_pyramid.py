@@ -1,6 +1,5 @@
 """Solution to notebook 01 (the image pyramid): `my_image_pyramid`. See solutions/README.md."""
 import torch
-import torch.nn.functional as F
 
 import filmlite
 
@@ -9,7 +8,11 @@ def my_image_pyramid(image, levels):
     """[image, image averaged over 2x2 blocks, ...]: `levels` tensors (b, c, h / 2^k, w / 2^k), finest first."""
     pyramid = [image]
     for _ in range(levels - 1):
-        pyramid.append(F.avg_pool2d(pyramid[-1], kernel_size=2, stride=2))
+        x = pyramid[-1]
+        b, c, h, w = x.shape
+        x = x[..., : h - h % 2, : w - w % 2]  # an odd last row or column has no partner: dropped, as pooling does
+        blocks = x.reshape(b, c, h // 2, 2, w // 2, 2)  # (b, c, h/2, 2, w/2, 2): every 2x2 block on its own axes
+        pyramid.append(blocks.mean(dim=(3, 5)))
     return pyramid
 
 
