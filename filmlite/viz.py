@@ -18,6 +18,8 @@ each number and every picture says exactly what the code computed:
 * **losses** (Sec. 4): `gaussian_blur`, `texture_crops`, `expected_losses`, `gram_change`, `fit_image`.
 * **figures**: `show_images`, `plot_pyramid`, `plot_cascade`, `plot_feature_maps`, `plot_color_wheel`,
   `plot_flow`, `plot_flow_pyramid`, `plot_loss_curves`, `plot_gram_matrices`, `plot_time_strip`.
+* **the figure standard** (CONTRIBUTING.md): `show_images(..., scale="shared" | "signed", zoom=...)`, `zoom_inset`,
+  `rim_text` ("rim = N px" for flow pictures).
 * **the architecture** (the paper's Fig. 2): `plot_architecture` (a stage highlighted), `plot_you_are_here` (the
   strip at the top of each stage notebook); `ARCHITECTURE_STAGES` names the stages.
 
