@@ -10,7 +10,8 @@
   notebook's text stays true whatever model is bundled.
 * **scale-agnostic features** (notebook 02): `scale_agnostic_check` runs a feature extractor on a frame and on the
   frame shrunk 4x, and measures how far level k of the small frame's feature pyramid is from level k + 2 of the
-  frame's, channel for channel, where the paper's construction (Sec. 3.1, Fig. 3) says they must be equal.
+  frame's, channel for channel, where the paper's construction (Sec. 3.1, Fig. 3) says they must be equal;
+  `scale_agnostic_text` says one row of it in words, `shrunk_feature_pyramids` gives both pyramids for pictures.
 
 Frames are float `(1, 3, h, w)` (triplets `(3, 3, h, w)`, frames in time order) in [0, 1]; flows are in pixels with
 channel 0 = u, as everywhere in filmlite.
@@ -138,6 +139,15 @@ def motion_candidates(source: str | Path, steps: tuple[int, int] = (2, 4), part:
 
 # =============================================================================================== scale-agnostic
 @torch.no_grad()
+def shrunk_feature_pyramids(extractor, frame: torch.Tensor, levels: int | None = None):
+    """The feature pyramids of `frame` `(1, 3, h, w)` and of `frame` shrunk 4x (4x4 block averages), both with
+    `levels` levels (default: the extractor's configuration): `(features, small_features)`, lists finest first."""
+    levels = levels or extractor.config.pyramid_levels
+    small = F.avg_pool2d(frame, kernel_size=4)  # (1, 3, h / 4, w / 4)
+    return extractor(image_pyramid(frame, levels)), extractor(image_pyramid(small, levels))
+
+
+@torch.no_grad()
 def scale_agnostic_check(extractor, frame: torch.Tensor, levels: int | None = None) -> list[dict]:
     """Compare the feature pyramid of `frame` with that of `frame` shrunk 4x (4x4 block averages).
 
@@ -170,9 +180,7 @@ def scale_agnostic_check(extractor, frame: torch.Tensor, levels: int | None = No
     if frame.dim() != 4 or min(frame.shape[-2:]) < smallest:
         raise ValueError(f"frame must be (1, 3, h, w) with both sides at least {smallest} px (4 x 2^(levels - 1)) "
                          f"for {levels} levels, got {tuple(frame.shape)}; use a larger frame or fewer levels")
-    small = F.avg_pool2d(frame, kernel_size=4)  # (1, 3, h / 4, w / 4): 4x4 block averages
-    features = extractor(image_pyramid(frame, levels))
-    small_features = extractor(image_pyramid(small, levels))
+    features, small_features = shrunk_feature_pyramids(extractor, frame, levels)
     rows = []
     for k in range(levels - 2):
         ours, theirs = small_features[k], features[k + 2]
@@ -188,3 +196,13 @@ def scale_agnostic_check(extractor, frame: torch.Tensor, levels: int | None = No
             "max_abs": max_abs, "scale": scale, "relative": max_abs / scale if scale > 0 else math.nan,
         })
     return rows
+
+
+def scale_agnostic_text(row: dict) -> str:
+    """One row of `scale_agnostic_check` in words."""
+    names = lambda pairs: ", ".join(f"S[{i}][{j}]" for i, j in pairs)
+    text = (f"small level {row['level']} = frame level {row['frame_level']}, channels 0-{row['channels'] - 1} "
+            f"({names(row['sources'])}): largest difference {row['max_abs']:.1e}, relative {row['relative']:.1e}")
+    extra = row["frame_channels"] - row["channels"]
+    return text + (f"; frame level {row['frame_level']} has {extra} more ({names(row['extra_sources'])})" if extra
+                   else "; no other channels")

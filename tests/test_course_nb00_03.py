@@ -146,3 +146,13 @@ def test_motion_text_and_psnr_verdict_read_the_numbers():
     assert verdict == "FILM: 30.00 dB, 3.00 dB above averaging, 0.50 dB below DIS and level with same"
     with pytest.raises(ValueError, match="no score"):
         evidence.psnr_verdict({"a": 1.0}, "b")
+
+
+def test_scale_agnostic_text_names_the_channels():
+    row = {"level": 0, "frame_level": 2, "channels": 8, "frame_channels": 56, "sources": [(2, 0)],
+           "extra_sources": [(1, 1), (0, 2)], "max_abs": 1e-7, "scale": 1.0, "relative": 1e-7}
+    assert evidence.scale_agnostic_text(row) == ("small level 0 = frame level 2, channels 0-7 (S[2][0]): largest "
+                                                 "difference 1.0e-07, relative 1.0e-07; frame level 2 has 48 more "
+                                                 "(S[1][1], S[0][2])")
+    full = dict(row, level=3, frame_level=5, channels=120, frame_channels=120, extra_sources=[])
+    assert evidence.scale_agnostic_text(full).endswith("; no other channels")
