@@ -713,3 +713,29 @@ def compare_in_sweep(sweep: Mapping, method: str, against: str, level: float = 0
         verdict = "better" if low > 0 else "worse" if high < 0 else "tie"
         out.append({"magnitude": m, "mean": mean, "low": low, "high": high, "verdict": verdict})
     return out
+
+
+def describe_shift_sweep(sweep: Mapping, method: str, against: str, trained_motion: float) -> str:
+    """What a `shift_sweep` shows, as Markdown bullets computed from its own numbers: at which motions `method`
+    is above, below or not distinguishable from `against` (`compare_in_sweep`); how close every method is to
+    frame averaging at the motions beyond `trained_motion` (the largest motion the model trained on; the largest
+    motion of the sweep if none is beyond it); and each method's largest mean gain over averaging."""
+    versus = compare_in_sweep(sweep, method, against)
+
+    def where(verdict: str) -> str:
+        found = [f"{v['magnitude']:g}" for v in versus if v["verdict"] == verdict]
+        return ", ".join(found) + " px" if found else "none of the motions"
+
+    magnitudes = sweep["magnitude"]
+    gains = {name: np.array([g[0] for g in stats]) for name, stats in sweep["gain"].items()}
+    beyond = [k for k, m in enumerate(magnitudes) if m > trained_motion] or [len(magnitudes) - 1]
+    spread = max(abs(gains[name][k]) for name in gains for k in beyond)
+    at = ", ".join(f"{magnitudes[k]:g}" for k in beyond)
+    versus_line = (f"- {method} is above {against} (the whole 95% interval of the paired difference above zero) at "
+                   f"{where('better')}; below it at {where('worse')}; not distinguishable from it at {where('tie')}.")
+    beyond_line = (f"- The model trained on motions up to {trained_motion:g} px. At {at} px every method is within "
+                   f"{spread:.1f} dB of frame averaging; mean gains there: "
+                   + ", ".join(f"{name} {gains[name][beyond].mean():+.2f} dB" for name in gains) + ".")
+    best_line = "- Largest mean gain over frame averaging: " + ", ".join(
+        f"{name} {gains[name].max():+.2f} dB at {magnitudes[int(gains[name].argmax())]:g} px" for name in gains) + "."
+    return f"{versus_line}\n{beyond_line}\n{best_line}"

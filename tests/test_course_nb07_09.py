@@ -219,3 +219,19 @@ def test_compare_in_sweep_verdicts():
     verdicts = course.compare_in_sweep(sweep, "a", "b")
     assert [v["verdict"] for v in verdicts[:2]] == ["better", "worse"]
     assert verdicts[2]["low"] < 0 < verdicts[2]["high"] and verdicts[2]["verdict"] == "tie"
+
+
+def test_describe_shift_sweep_says_what_the_numbers_say():
+    rng = np.random.default_rng(3)
+    base = [list(rng.normal(30, 2, 8)) for _ in range(3)]
+    sweep = {"magnitude": [8.0, 64.0, 128.0],
+             "psnr": {"model": [list(np.add(base[0], 2 + rng.normal(0, 0.1, 8))), list(np.add(base[1], rng.normal(0, 1, 8))),
+                                list(np.add(base[2], -1 + rng.normal(0, 0.1, 8)))], "DIS": base},
+             "gain": {"model": [(3.0, 2.5, 3.5), (1.0, 0.5, 1.5), (0.25, 0.0, 0.5)],
+                      "DIS": [(1.0, 0.5, 1.5), (0.5, 0.0, 1.0), (-0.75, -1.0, -0.5)]}}
+    text = course.describe_shift_sweep(sweep, "model", "DIS", trained_motion=64)
+    assert "above DIS (the whole 95% interval of the paired difference above zero) at 8 px" in text
+    assert "below it at 128 px" in text and "not distinguishable from it at 64 px" in text
+    assert "At 128 px every method is within 0.8 dB of frame averaging" in text
+    assert "model +3.00 dB at 8 px" in text
+    assert "At 8, 64, 128 px" not in course.describe_shift_sweep(sweep, "model", "DIS", trained_motion=200)
