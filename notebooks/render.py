@@ -56,7 +56,7 @@ def execute(path: Path, full: bool = False, timeout: int | None = None) -> tuple
     """
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name="python3", timeout=timeout or (None if full else 600),
-                            resources={"metadata": {"path": str(path.parent)}}, record_timing=False)
+                            resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute(env=kernel_environment(full))
     return nb, time.perf_counter() - start
@@ -120,6 +120,22 @@ def draws(nb: nbformat.NotebookNode) -> bool:
     return any(DRAWING_CALL.search("".join(cell.source)) for cell in nb.cells if cell.cell_type == "code")
 
 
+def slowest_cells(nb: nbformat.NotebookNode, count: int = 3) -> list[tuple[float, int, str]]:
+    """The `count` code cells that took longest: (seconds, code cell number, first line), slowest first."""
+    from datetime import datetime
+
+    timings = []
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
+        timing = cell.metadata.get("execution", {})
+        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if start and end:
+            seconds = (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                       - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+            timings.append((seconds, number, cell.source.strip().splitlines()[0][:70] if cell.source.strip() else ""))
+    return sorted(timings, reverse=True)[:count]
+
+
 def write_html(nb: nbformat.NotebookNode, target: Path) -> Path:
     """Write `nb` (with its outputs) as a standalone HTML page at `target`."""
     from nbconvert import HTMLExporter
@@ -152,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         page = write_html(nb, args.out / f"{path.stem}.html")
         problems = figures_as_text(nb)
         silent = silent_drawings(nb)
+        nbformat.write(nb, args.out / f"{path.stem}.ipynb")  # with outputs, to open in Jupyter
         print(f"{path.name}: {seconds:6.1f} s, {pictures(nb)} pictures -> {page}")
+        print("   slowest cells:", "; ".join(f"{s:.1f} s cell {n} ({line!r})" for s, n, line in slowest_cells(nb)))
         for problem in problems:
             print("   figure shown as text:", problem)
         for problem in silent:
