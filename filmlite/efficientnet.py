@@ -57,7 +57,7 @@ BN_EPS = 1e-3  # TensorFlow's batch-norm epsilon, which the weights were trained
 INPUT_MEAN_255, INPUT_STD_255 = 127.0, 128.0
 # A few of ImageNet's 1000 class names, for checking that the weights are real (tests, notebook 06).
 IMAGENET_CLASSES = {281: "tabby cat", 282: "tiger cat", 283: "Persian cat", 284: "Siamese cat", 285: "Egyptian cat",
-                    504: "coffee mug", 967: "espresso", 968: "cup"}
+                    504: "coffee mug", 925: "consomme", 967: "espresso", 968: "cup"}
 
 
 class SameConv2d(nn.Conv2d):
