@@ -85,13 +85,10 @@ def large_motion_triplet(max_side: int | None = 640) -> torch.Tensor:
 def motion_summary(flow: torch.Tensor, quantiles: tuple[float, ...] = (0.5, 0.95, 0.99)) -> dict[str, float]:
     """How far a flow `(1, 2, h, w)` or `(2, h, w)` moves, in pixels: the mean length, the given quantiles of the
     length over all pixels (keys "p50", "p95", "p99") and the largest length ("max")."""
-    if flow.dim() == 4:
-        if flow.shape[0] != 1:
-            raise ValueError(f"expected one flow, got a batch of {flow.shape[0]} (index it, e.g. flow[:1])")
-        flow = flow[0]
-    if flow.dim() != 3 or flow.shape[0] != 2:
-        raise ValueError(f"a flow is (2, h, w) or (1, 2, h, w) with channel 0 = u, got shape {tuple(flow.shape)}")
-    length = flow.detach().double().cpu().norm(dim=0).flatten().numpy()
+    from .viz import _flow_array  # checks the shape and says what is wrong
+
+    u, v = _flow_array(flow).astype(np.float64)
+    length = np.hypot(u, v).ravel()
     summary = {"mean": float(length.mean())}
     summary.update({f"p{round(100 * q)}": float(np.quantile(length, q)) for q in quantiles})
     summary["max"] = float(length.max())
