@@ -479,7 +479,9 @@ def translation_scene(g: torch.Generator, magnitude: float, size: tuple[int, int
 
 
 def translation_scenes(magnitude: float, count: int, size: tuple[int, int] = (576, 1024), seed: int = 2022,
-                       backgrounds: torch.Tensor | None = None) -> list[dict]:
+                       backgrounds: torch.Tensor | None = None, pieces: tuple[int, int] = (2, 3),
+                       background_share: float = 0.25) -> list[dict]:
     """`count` scenes of `translation_scene` at one magnitude, scene k seeded by (seed, k): every magnitude
     shows the same backgrounds, photos and directions; only the motion (and so where pieces fit) changes."""
-    return [translation_scene(seeded_generator(seed, index, 3), magnitude, size, backgrounds) for index in range(count)]
+    return [translation_scene(seeded_generator(seed, index, 3), magnitude, size, backgrounds, pieces, background_share)
+            for index in range(count)]

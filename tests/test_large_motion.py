@@ -134,3 +134,11 @@ def test_weight_sharing_compares_two_models_scene_by_scene():
     row = table[0]
     assert row["shared - unshared"] == pytest.approx(0.0, abs=1e-4)
     assert row["shared"] == pytest.approx(row["averaging"], abs=1e-3)
+
+
+def test_in_a_pan_every_pixel_moves_and_a_zero_flow_misses_it_everywhere():
+    model = FILM(FILMConfig.lite()).eval()
+    table = large_motion.synthetic_table(model, [12], scenes=1, size=(96, 160), backgrounds=BACKGROUND, pan=True)
+    assert abs(table[0]["model EPE"] - 12) <= 1.5  # over every pixel, not NaN from an empty piece mask
+    scene = large_motion.translation_scenes(12, 1, (96, 160), 2022, BACKGROUND, pieces=(0, 0), background_share=1.0)[0]
+    assert large_motion.moving(scene).all() and not scene["piece"].any()
