@@ -17,6 +17,7 @@ fusion levels coarsest first, filmlite finest first (the pyramid convention).
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -53,22 +54,57 @@ def default_permissions(path: str | Path) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
-def atomic_save(obj, path: str | Path) -> Path:
-    """`torch.save(obj, path)`, but all-or-nothing: a crash mid-write leaves any old file untouched."""
+def atomic_write(path: str | Path, write, sync: bool = True) -> Path:
+    """Call `write(f)` on a binary file that becomes `path` only when complete: it is a hidden temporary file
+    (`.NAME.*.tmp`) in the same folder, flushed to disk (`sync`), then renamed over `path`. A crash, a full disk
+    or Ctrl-C mid-write removes the temporary file and leaves any old `path` untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
+            write(f)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         default_permissions(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            raise OSError(errno.ENOSPC, f"No space left on device to write {path} (nothing was written); free some "
+                                        "space or write elsewhere") from None
         raise
     return path
+
+
+def atomic_save(obj, path: str | Path) -> Path:
+    """`torch.save(obj, path)`, but all-or-nothing: a crash mid-write leaves any old file untouched."""
+    return atomic_write(path, lambda f: torch.save(obj, f))
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """`device` as a `torch.device` that exists here (None: `default_device()`), or an error listing those that do."""
+    if device is None:
+        return default_device()
+    valid = ["cpu"] + (["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+                       if torch.cuda.is_available() else [])
+    mps = getattr(torch.backends, "mps", None)
+    valid += ["mps"] if mps is not None and mps.is_available() else []
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"unknown device {device!r}; the devices here are {', '.join(map(repr, valid))}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: no CUDA GPU is available here; the devices here are "
+                         f"{', '.join(map(repr, valid))}")
+    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
+        raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} GPU(s); the devices "
+                         f"here are {', '.join(map(repr, valid))}")
+    if resolved.type == "mps" and "mps" not in valid:
+        raise ValueError(f"device {device!r}: Apple's MPS is not available here; the devices here are "
+                         f"{', '.join(map(repr, valid))}")
+    return resolved
 
 
 def _check_plain(value, where: str) -> None:
@@ -135,6 +171,12 @@ def _torch_load(path: Path):
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for truncated or foreign files
+        if "weights_only" in str(error):  # pickled objects: never repeat torch's advice to load them unsafely
+            raise ValueError(
+                f"{path} is not a filmlite checkpoint nor a plain weights file: it holds pickled Python objects, "
+                "which could run code when loaded, so filmlite does not load it. Use a checkpoint written by "
+                "filmlite.save_checkpoint, or the official film_net_fp32.pt"
+            ) from None
         raise ValueError(
             f"could not read {path} as a checkpoint (corrupt or truncated file, or not a torch checkpoint): {error}"
         ) from error
@@ -185,6 +227,13 @@ def load_state_dict_checked(model: FILM, state_dict: dict, source: str, assign: 
         for k, v in expected.items()
         if k in state_dict and tuple(state_dict[k].shape) != tuple(v.shape)
     ]
+    if not (missing or unexpected or wrong):
+        broken = [k for k, v in state_dict.items()
+                  if isinstance(v, torch.Tensor) and v.is_floating_point() and not bool(torch.isfinite(v).all())]
+        if broken:
+            more = f" (and {len(broken) - 1} more tensors)" if len(broken) > 1 else ""
+            raise ValueError(f"the weights in {source} hold non-finite values (NaN or infinity) in {broken[0]}{more}: "
+                             "the file is damaged or the training diverged; use an earlier checkpoint")
     if missing or unexpected or wrong:
         parts = []
         if wrong:
@@ -220,13 +269,14 @@ def load_pretrained(
                 f"the default checkpoint {path} is not there. Clone the repository (the checkpoint lives in "
                 "data/checkpoints/), pass a path, or set FILMLITE_CHECKPOINT"
             )
+    target = resolve_device(device)  # a bad device is named before the file is read
     ckpt = read_checkpoint(path)
     if expect_config is not None and ckpt.config != expect_config:
         diff = ", ".join(f"{k}: {a} expected, {b} in the file" for k, (a, b) in expect_config.differences(ckpt.config).items())
         raise ValueError(f"{path} holds a model of another configuration ({diff})")
     model = model_from_state_dict(ckpt.config, ckpt.state_dict, str(path))
     model.metadata = ckpt.metadata
-    return model.to(device or default_device()).eval()
+    return model.to(target).eval()
 
 
 # ---- the official weights (PyTorch port) ----------------------------------------------------------------------
@@ -300,7 +350,8 @@ def load_official(path: str | Path, *, device: str | torch.device | None = None)
     Returns `FILM(FILMConfig.film())` in eval mode, float32, on `device` (default: `filmlite.default_device()`).
     A file of any other shape is refused with an error naming the first mismatched keys.
     """
+    target = resolve_device(device)
     config = FILMConfig.film()
     state = {port_key_to_filmlite(k, config): v.float().contiguous() for k, v in read_port_state_dict(path).items()}
     model = model_from_state_dict(config, state, str(path))
-    return model.to(device or default_device()).eval()
+    return model.to(target).eval()

@@ -11,8 +11,12 @@ PyTorch port's format (`filmlite.load_official`).
 
 Problems a person can fix (a missing file, an unreadable video, frames of different sizes, weights that do not
 fit, an output that already exists) end the command with a one-line message on stderr and exit status 1, never a
-traceback; bad arguments exit with status 2 (argparse). Nothing is overwritten unless `--force` is given. Set
-`FILMLITE_DEBUG=1` to see the full traceback instead.
+traceback; bad arguments exit with status 2 (argparse). Nothing is overwritten unless `--force` is given, and an
+output that is, contains or is inside an input is refused even then. Before the work starts the command says how
+many frames it will make, and refuses a request that cannot finish or fit (more than `MAX_NEW_FRAMES` new frames,
+more than `MAX_HOURS` by a timed network run, more memory or disk than there is) unless `--allow-large` is given.
+Ctrl-C and `kill` (SIGTERM) stop it cleanly (exit status 130, no temporary file left). Set `FILMLITE_DEBUG=1` to
+see the full traceback instead.
 """
 from __future__ import annotations
 
@@ -20,7 +24,11 @@ import argparse
 import json
 import math
 import os
+import shutil
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import torch
@@ -33,6 +41,12 @@ FACTOR_HELP = (
     "(factor 3: t = 1/4 and 3/4 stand in for 1/3 and 2/3), so the new frames are shown evenly although made at "
     "slightly uneven times; the command prints the times it uses"
 )
+
+
+MAX_NEW_FRAMES = 100_000  # a request for more new frames than this needs --allow-large
+MAX_HOURS = 24.0  # as does one estimated to take longer (timed on one network run)
+OUTPUTS = Path("outputs")  # where outputs go when -o is not given (ignored by git in the repository)
+FORCE_HINT = "pass --force to replace it, or give another name with -o"
 
 
 class CommandError(Exception):
@@ -51,6 +65,13 @@ def positive_float(text: str) -> float:
     value = float(text)
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
     return value
 
 
@@ -109,15 +130,70 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
+def output_path(args: argparse.Namespace, default: str) -> Path:
+    """-o, or outputs/DEFAULT when it is not given (said, so the person knows where to look)."""
+    return Path(args.output) if args.output else OUTPUTS / default
+
+
+def available_memory() -> int | None:
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not on this system
+        return None
+
+
+def gib(size: float) -> str:
+    return f"{size / 2**30:.3g} GiB"
+
+
+def check_request(args: argparse.Namespace, new: int, total: int, size: tuple[int, int], kind: str, out: Path,
+                  runs: int | None = None, held: int = 0, time_run=None, announce: bool = True) -> None:
+    """Say before starting what a request makes (frames, network runs, time, memory, disk) and refuse one that
+    cannot finish or fit unless --allow-large. `held`: bytes of frames held during the work; `time_run()` times
+    one network run (called only when there are many runs); `announce=False` only refuses."""
+    from .video import duration
+
+    h, w = size
+    runs = new if runs is None else runs
+    problems = []
+    if new > MAX_NEW_FRAMES:
+        problems.append(f"more than {MAX_NEW_FRAMES:,} new frames")
+    notes = []
+    memory = held + (total * 3 * h * w if kind == "gif" else 0)  # a GIF is held in memory until it is complete
+    free_memory = available_memory()
+    if memory > 2**28:
+        notes.append(f"about {gib(memory)} of memory" + (" (a GIF is held in memory; .mp4 and folders stream)"
+                                                         if kind == "gif" else ""))
+        if free_memory is not None and memory > free_memory:
+            problems.append(f"{gib(memory)} of memory, {gib(free_memory)} available")
+    if kind == "folder":
+        disk = total * 3 * h * w // 2  # PNGs of photos: about half their raw size
+        folder = next(p for p in [out, *out.parents] if p.exists())
+        free_disk = shutil.disk_usage(folder).free
+        notes.append(f"about {gib(disk)} of PNGs")
+        if disk > free_disk:
+            problems.append(f"about {gib(disk)} of PNGs, {gib(free_disk)} free on that disk")
+    if not problems and time_run is not None and runs > 16:
+        seconds = time_run()
+        notes.append(f"about {duration(runs * seconds)} at {seconds:.2g} s a run (timed)")
+        if runs * seconds > MAX_HOURS * 3600:
+            problems.append(f"about {duration(runs * seconds)} at {seconds:.2g} s a network run")
+    summary = f"{total:,} frames ({new:,} new) of {w}x{h}, {runs:,} network runs"
+    if problems and not args.allow_large:
+        raise CommandError(f"{new:,} new frames asked for ({summary}): {'; '.join(problems)}. Nothing was started; "
+                           "ask for fewer frames, or pass --allow-large to insist")
+    if announce:
+        say(f"{args.command}: {summary}" + "".join(f", {note}" for note in notes))
+
+
 # ------------------------------------------------------------------------------------------------- commands
 def run_interpolate(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
-
-    from .images import read_image, write_image
+    from .images import check_output_location, read_image, write_image
     from .inference import interpolate, iter_recursive
-    from .video import IMAGE_SUFFIXES, FrameWriter, check_output
+    from .video import IMAGE_SUFFIXES, FrameWriter, Progress, check_not_input, check_output, output_kind
 
-    out = Path(args.output)
+    out = output_path(args, f"{Path(args.frame0).stem}-{Path(args.frame1).stem}.gif")
+    check_not_input(out, [args.frame0, args.frame1])
     single = out.suffix.lower() in IMAGE_SUFFIXES
     times = args.times if args.times is not None else (1 if single else 3)
     if single:
@@ -127,23 +203,28 @@ def run_interpolate(args: argparse.Namespace) -> int:
         if out.is_dir():
             raise CommandError(f"{out} is a folder; give a file name for the middle frame")
         if out.exists() and not args.force:
-            raise CommandError(f"{out} already exists (nothing was overwritten); pass --force to replace it")
+            raise CommandError(f"{out} already exists (nothing was overwritten); {FORCE_HINT}")
+        check_output_location(out)
     else:
-        check_output(out, args.force, hint="pass --force to replace it")
+        check_output(out, args.force, hint=FORCE_HINT)
     x0, x1 = read_image(args.frame0), read_image(args.frame1)
     if x0.shape != x1.shape:
         size = lambda x: f"{x.shape[3]}x{x.shape[2]}"
         raise CommandError(f"frames of different sizes: {args.frame0} is {size(x0)}, {args.frame1} is {size(x1)}; "
                            "resize one of them to the other's size")
+    new = 2**times - 1
+    if not single:  # before the model is loaded
+        check_request(args, new, new + 2, x0.shape[-2:], output_kind(out), out, announce=False)
     model = load_model(args)
     options = interpolation_options(args)
     if single:
         write_image(out, interpolate(model, x0, x1, **options))
         say(f"wrote the middle frame to {out}")
         return 0
-    new = 2**times - 1
+    check_request(args, new, new + 2, x0.shape[-2:], output_kind(out), out, time_run=lambda: timed(
+        lambda: interpolate(model, x0, x1, **options)))
     with FrameWriter(out, args.fps, overwrite=args.force) as writer:
-        bar = tqdm(total=new, unit="frame", desc="interpolate", disable=None)
+        bar = Progress(new, "frame", "interpolate")
         for k, frame in enumerate(iter_recursive(model, [x0[0], x1[0]], times, **options)):
             writer.write(frame)
             if 0 < k <= new:  # frame 0 is the first input, frame new + 1 the second
@@ -155,30 +236,55 @@ def run_interpolate(args: argparse.Namespace) -> int:
     return 0
 
 
+def timed(work) -> float:
+    """Seconds one call of `work` takes."""
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
 def run_slowmo(args: argparse.Namespace) -> int:
-    from .video import check_output, open_frames, slowmo
+    from .inference import interpolate
+    from .video import check_not_input, check_output, network_runs, open_frames, slowmo, slowmo_times
 
     if args.factor < 2:
         raise CommandError(f"--factor must be at least 2 (1 would copy the input), got {args.factor}")
-    check_output(args.output, args.force, hint="pass --force to replace it")
-    open_frames(args.input, args.input_fps, args.max_side)  # a missing or unreadable input fails before loading
+    out = output_path(args, f"{Path(args.input).resolve().stem}-slowmo.mp4")
+    check_not_input(out, [args.input])
+    kind = check_output(out, args.force, hint=FORCE_HINT)
+    source = open_frames(args.input, args.input_fps, args.max_side)  # a missing or unreadable input fails here
+    first = next(iter(source))
+    new = (source.count - 1) * (args.factor - 1)
+    total = new + source.count
+    check_request(args, new, total, first.shape[-2:], kind, out, announce=False)  # before the model is loaded
+    runs_per_pair = network_runs(slowmo_times(args.factor))
+    depth = (args.factor - 1).bit_length()
+    held = (2**depth + 1) * 3 * first.shape[-2] * first.shape[-1] * 4  # frames_at keeps a pair's midpoints
     model = load_model(args)
-    summary = slowmo(model, args.input, args.output, args.factor, fps=args.fps, input_fps=args.input_fps,
+    options = interpolation_options(args)
+    x = first.float() / 255
+    check_request(args, new, total, first.shape[-2:], kind, out, runs=(source.count - 1) * runs_per_pair,
+                  held=held, time_run=lambda: timed(lambda: interpolate(model, x, x, **options)))
+    summary = slowmo(model, args.input, out, args.factor, fps=args.fps, input_fps=args.input_fps,
                      max_side=args.max_side, cut_threshold=args.cut_threshold, keep_audio=not args.no_audio,
-                     overwrite=args.force, log=say, **interpolation_options(args))
+                     overwrite=args.force, log=say, **options)
     say(f"wrote {summary['output_frames']} frames at {summary['fps']:g} fps ({summary['output_seconds']:.2f} s; "
         f"input {summary['input_frames']} frames at {summary['input_fps']:g} fps, "
-        f"{summary['input_seconds']:.2f} s) to {args.output}")
+        f"{summary['input_seconds']:.2f} s) to {out}")
     return 0
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from .checkpoint import atomic_write
     from .evaluation import evaluate, load_benchmark
+    from .images import check_output_location
 
     if args.json:
         json_path = Path(args.json)
         if json_path.exists() and not args.force:
-            raise CommandError(f"{json_path} already exists (nothing was overwritten); pass --force to replace it")
+            raise CommandError(f"{json_path} already exists (nothing was overwritten); pass --force to replace it, "
+                               "or give another name with --json")
+        check_output_location(json_path)
     dataset = load_benchmark(args.dataset, args.path)
     model = load_model(args)
     width = max(len(n) for n in dataset.names) if args.per_sample else 0
@@ -193,8 +299,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                   "psnr": finite(result["psnr"]), "ssim": result["ssim"],
                   "model": str(args.official or args.checkpoint or model_path()),
                   "samples": [{**s, "psnr": finite(s["psnr"])} for s in result["samples"]]}
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(record, indent=1) + "\n")
+        atomic_write(json_path, lambda f: f.write((json.dumps(record, indent=1) + "\n").encode()), sync=False)
         say(f"wrote {json_path}")
     return 0
 
@@ -204,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="filmlite", description="FILM frame interpolation (ECCV 2022) in small, readable PyTorch.",
         epilog="filmlite <command> --help shows a command's options. FILMLITE_DEBUG=1 shows tracebacks.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"filmlite {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
 
     model = argparse.ArgumentParser(add_help=False)
@@ -220,32 +328,40 @@ def build_parser() -> argparse.ArgumentParser:
                        help="cut large frames into overlapping tiles of this side (bounds memory)")
     group.add_argument("--tile-overlap", type=int, default=64, metavar="PIXELS",
                        help="least overlap of neighbouring tiles (default 64)")
+    group.add_argument("--threads", type=positive_int, metavar="N",
+                       help="CPU threads for torch (default: torch's choice, one per core); on a busy machine "
+                            "fewer can be much faster")
     force = argparse.ArgumentParser(add_help=False)
     force.add_argument("--force", action="store_true", help="replace an existing output")
+    large = argparse.ArgumentParser(add_help=False)
+    large.add_argument("--allow-large", action="store_true",
+                       help=f"start a request the size check refuses (more than {MAX_NEW_FRAMES:,} new frames, "
+                            f"over {MAX_HOURS:g} hours, or more memory or disk than there is)")
 
     p = commands.add_parser(
-        "interpolate", parents=[model, force], help="make in-between frames for two images",
+        "interpolate", parents=[model, force, large], help="make in-between frames for two images",
         description="Insert 2^K - 1 frames between two images by FILM's midpoint recursion (t = 1/2, then the "
                     "middle of each half, ...), and write all 2^K + 1 frames.")
     p.add_argument("frame0", help="the first image")
     p.add_argument("frame1", help="the second image (same size)")
-    p.add_argument("-o", "--output", required=True,
+    p.add_argument("-o", "--output",
                    help="OUT.gif, OUT.mp4 (.mov, .mkv), a folder name for numbered PNGs, or OUT.png for the "
-                        "middle frame alone")
+                        "middle frame alone (default: outputs/A-B.gif)")
     p.add_argument("--times", type=positive_int, metavar="K",
                    help="recursion depth: 2^K - 1 new frames (default 3; 1 for an image output)")
     p.add_argument("--fps", type=positive_float, default=30.0, help="frame rate of a video or GIF (default 30)")
     p.set_defaults(run=run_interpolate)
 
     p = commands.add_parser(
-        "slowmo", parents=[model, force], help="slow motion of a video or a folder of frames",
+        "slowmo", parents=[model, force, large], help="slow motion of a video or a folder of frames",
         description="Slow motion with FILM: factor - 1 new frames between every pair of consecutive frames. "
                     "Scene cuts are detected and never interpolated across (the frame before a cut is repeated "
                     "instead, and the command says where). The input's audio is kept only when the output lasts "
                     "as long as the input (--fps equal to the input rate times the factor); otherwise it is "
                     "dropped with a note, since sound slowed by the factor would no longer fit.")
     p.add_argument("input", help="a video file, or a folder of images (frames in natural name order)")
-    p.add_argument("-o", "--output", required=True, help="OUT.mp4 (.mov, .mkv), OUT.gif, or a folder name for PNGs")
+    p.add_argument("-o", "--output", help="OUT.mp4 (.mov, .mkv), OUT.gif, or a folder name for PNGs "
+                                           "(default: outputs/INPUT-slowmo.mp4)")
     p.add_argument("--factor", type=int, default=4, help=FACTOR_HELP)
     p.add_argument("--fps", type=positive_float,
                    help="output frame rate (default: the input's, so the video plays factor times slower; "
@@ -254,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="frame rate of the input: needed for a folder (default 25), overrides a video's own")
     p.add_argument("--max-side", type=positive_int, metavar="PIXELS",
                    help="shrink frames so their longer side is at most this (faster)")
-    p.add_argument("--cut-threshold", type=float, default=0.1,
+    p.add_argument("--cut-threshold", type=non_negative_float, default=0.1,
                    help="scene-cut sensitivity: mean absolute change of a frame's thumbnail (0..1) that can "
                         "count as a cut (default 0.1; above 1 disables cut detection)")
     p.add_argument("--no-audio", action="store_true", help="never copy the input's audio")
@@ -293,6 +409,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         args = build_parser().parse_args(argv)
         command, run = args.command, lambda: args.run(args)
+        if args.threads:
+            torch.set_num_threads(args.threads)
+
+    def stop(signum, frame):  # `kill` (SIGTERM) stops like Ctrl-C: the writers remove their temporary files
+        raise KeyboardInterrupt
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, stop) if main_thread else None
     try:
         return int(run() or 0)
     except KeyboardInterrupt:
@@ -308,3 +432,6 @@ def main(argv: list[str] | None = None) -> int:
             message = f"{message}: {error.filename}"
         print(f"filmlite {command}: error: {message}", file=sys.stderr)
         return 1
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)

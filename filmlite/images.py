@@ -8,6 +8,7 @@ become RGB; an alpha channel is dropped; the EXIF orientation of phone photos is
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +46,29 @@ def to_array(image: torch.Tensor) -> np.ndarray:
         image = image[0]
     if image.dim() != 3 or image.shape[0] != 3:
         raise ValueError(f"expected a (3, h, w) or (1, 3, h, w) image, got {tuple(image.shape)}")
+    check_finite(image)
     a = image.detach().float().clamp(0, 1).mul(255).round().to(torch.uint8)
     return rearrange(a, "c h w -> h w c").cpu().numpy()
+
+
+def check_finite(image: torch.Tensor) -> None:
+    """Refuse an image holding NaN or infinity: written out it would be a plausible-looking but meaningless frame."""
+    if image.is_floating_point() and not bool(torch.isfinite(image).all()):
+        bad = int((~torch.isfinite(image)).sum())
+        raise ValueError(f"the frame holds NaN or infinite values ({bad:,} of {image.numel():,}); nothing was written. "
+                         "Whatever made it went wrong (a checkpoint with non-finite weights?)")
+
+
+def check_output_location(path: str | Path) -> None:
+    """Refuse an output path that cannot be written before any work: one below a file, or in a folder this user
+    cannot write to (or on a read-only disk). Folders that do not exist yet are created later."""
+    path = Path(path)
+    below = next(p for p in [path.parent, *path.parent.parents] if p.exists())  # the nearest existing ancestor
+    if not below.is_dir():
+        raise NotADirectoryError(f"{below} is a file, not a folder, so {path} cannot be written; choose another path")
+    if not os.access(below, os.W_OK):
+        raise PermissionError(f"cannot write in {below} (no permission, or a read-only disk); choose an output in "
+                              "a folder you can write to")
 
 
 def read_image(path: str | Path) -> torch.Tensor:
@@ -68,12 +90,16 @@ def read_image(path: str | Path) -> torch.Tensor:
 def write_image(path: str | Path, image: torch.Tensor) -> Path:
     """Write a `(3, h, w)` or `(1, 3, h, w)` tensor in [0, 1] (clipped) to `path`; the suffix picks the format.
 
-    Parent folders are created. Returns the path.
+    Parent folders are created. The file appears complete or not at all (`filmlite.checkpoint.atomic_write`):
+    an interrupted write leaves an existing file untouched. Returns the path.
     """
+    from .checkpoint import atomic_write
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        Image.fromarray(to_array(image)).save(path)
-    except (KeyError, ValueError) as error:
-        raise ValueError(f"cannot write {path}: unknown image format {path.suffix!r}; use .png or .jpg") from error
+    picture = Image.fromarray(to_array(image))
+    extension = path.suffix.lower()
+    if extension not in Image.registered_extensions():
+        raise ValueError(f"cannot write {path}: unknown image format {path.suffix!r}; use .png or .jpg")
+    check_output_location(path)
+    atomic_write(path, lambda f: picture.save(f, format=Image.registered_extensions()[extension]), sync=False)
     return path

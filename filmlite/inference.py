@@ -62,6 +62,9 @@ def as_frame_batch(x: torch.Tensor, name: str = "frame") -> tuple[torch.Tensor, 
     if x.shape[1] != 3:
         hint = " (it looks channels-last: use x.permute(2, 0, 1) or x.permute(0, 3, 1, 2))" if x.shape[-1] == 3 else ""
         raise ValueError(f"{name} must have 3 colour channels in dimension 1, got shape {tuple(x.shape)}{hint}")
+    if x.shape[-2] == 0 or x.shape[-1] == 0:
+        raise ValueError(f"{name} is empty ({x.shape[-1]}x{x.shape[-2]} pixels, shape {tuple(x.shape)}); "
+                         "give an image with at least one pixel")
     if x.dtype == torch.uint8:
         x = x.float() / 255.0
     elif not x.is_floating_point():
@@ -96,8 +99,31 @@ def crop(x: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
     return x[..., top : top + h, left : left + w]
 
 
+def check_model(model) -> None:
+    """Refuse anything that is not a FILM network, saying how to get one."""
+    if not (isinstance(model, torch.nn.Module) and hasattr(getattr(model, "config", None), "alignment")):
+        what = f"the string {model!r}" if isinstance(model, str) else type(model).__name__
+        raise TypeError(f"model must be a FILM network (filmlite.FILM), got {what}; load one with "
+                        "filmlite.load_pretrained() or filmlite.load_official(path)")
+
+
 def model_device(model: torch.nn.Module) -> torch.device:
+    check_model(model)
     return next(model.parameters()).device
+
+
+# interpolate_recursive holds all its frames in memory: past this many new frames it asks for allow_large=True
+MAX_NEW_FRAMES = 10_000
+
+
+def check_depth(times_to_interpolate) -> int:
+    """The recursion depth as an int >= 0, or an error naming the fix."""
+    if isinstance(times_to_interpolate, bool) or not isinstance(times_to_interpolate, int):
+        raise TypeError(f"times_to_interpolate must be a whole number (an int: 1, 2, 3, ...), got "
+                        f"{times_to_interpolate!r}; it is the recursion depth, giving 2^k - 1 new frames per pair")
+    if times_to_interpolate < 0:
+        raise ValueError(f"times_to_interpolate must be >= 0, got {times_to_interpolate}")
+    return times_to_interpolate
 
 
 def autocast_dtype(dtype, device: torch.device) -> torch.dtype | None:
@@ -190,6 +216,7 @@ def interpolate(
     Returns:
         float32 tensor of the inputs' shape, on `x0`'s device. Runs without gradients on the model's device.
     """
+    check_model(model)
     a, single = as_frame_batch(x0, "x0")
     b, _ = as_frame_batch(x1, "x1")
     if a.shape != b.shape:
@@ -216,8 +243,8 @@ def iter_recursive(
 
     `tile_size`, `tile_overlap` and `dtype` are checked first and go to every `interpolate` call.
     """
-    if times_to_interpolate < 0:
-        raise ValueError(f"times_to_interpolate must be >= 0, got {times_to_interpolate}")
+    check_depth(times_to_interpolate)
+    check_model(model)
     if len(frames) < 2:
         raise ValueError(f"need at least 2 frames to interpolate between, got {len(frames)}")
     shape = tuple(frames[0].shape)
@@ -251,20 +278,33 @@ def interpolate_recursive(
     tile_size: int | None = None,
     tile_overlap: int = 64,
     dtype: torch.dtype | str | None = None,
+    allow_large: bool = False,
 ):
     """Insert 2^k - 1 frames between every pair of consecutive `frames` (k = `times_to_interpolate`).
 
     Args:
         model: a `FILM`.
         frames: a list of `(3, h, w)` / `(1, 3, h, w)` tensors, or one `(n, 3, h, w)` tensor.
-        times_to_interpolate: recursion depth k; 0 returns the inputs.
+        times_to_interpolate: recursion depth k (an int); 0 returns the inputs.
         tile_size, tile_overlap, dtype: as for `interpolate`, used for every new frame.
+        allow_large: every frame is kept in memory and costs one network run, so more than `MAX_NEW_FRAMES`
+            (10,000) new frames are refused unless this is True; `iter_recursive` streams them instead.
 
     Returns:
         (n - 1) * 2^k + 1 frames: a list if `frames` was a list, an `(m, 3, h, w)` tensor if it was a tensor.
         Input frames are passed through unchanged.
     """
     options = {"tile_size": tile_size, "tile_overlap": tile_overlap, "dtype": dtype}
+    check_depth(times_to_interpolate)
+    count = len(frames)
+    new = max(count - 1, 0) * (2**times_to_interpolate - 1)
+    if new > MAX_NEW_FRAMES and not allow_large:
+        pixels = frames[0].shape[-2] * frames[0].shape[-1] if count else 0
+        memory = (new + count) * 3 * pixels * 4  # float32 frames
+        raise ValueError(f"times_to_interpolate={times_to_interpolate} asks for {new:,} new frames ({count - 1} "
+                         f"pair(s) x (2^{times_to_interpolate} - 1)), one network run each, about "
+                         f"{memory / 2**30:.3g} GiB held in memory; use a smaller depth, iterate with "
+                         "filmlite.iter_recursive (one frame at a time), or pass allow_large=True to insist")
     if isinstance(frames, torch.Tensor):
         if frames.dim() != 4:
             raise ValueError(f"a tensor of frames must be (n, 3, h, w), got {tuple(frames.shape)}")

@@ -102,6 +102,11 @@ class TrainConfig:
             raise ValueError(f"model must be one of {', '.join(MODEL_CONFIGS)}, got {self.model!r}")
         if self.steps < 1 or self.batch_size < 1:
             raise ValueError(f"steps and batch_size must be positive, got {self.steps} and {self.batch_size}")
+        for name in ("checkpoint_every", "log_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.val_every < 0:
+            raise ValueError(f"val_every must be >= 0 (0: never), got {self.val_every}")
         if self.crop < 64 or self.crop % 32:
             raise ValueError(f"crop must be a multiple of 32 and at least 64, got {self.crop}")
         if self.amp not in ("auto", "off", "bf16", "fp16"):
@@ -310,10 +315,19 @@ def read_log(run: str | Path) -> dict[str, list[dict]]:
     return log
 
 
+def _logged_step(line: str) -> float:
+    """The step of a log line; infinity for a line cut short by a killed run (dropped on resume)."""
+    try:
+        return json.loads(line)["step"]
+    except (ValueError, KeyError, TypeError):
+        return math.inf
+
+
 def _truncate_log(path: Path, step: int) -> None:
-    """On resume, drop log lines written after the checkpoint's step, so the log matches the weights."""
+    """At the start of a run, drop log lines written after the checkpoint's step (all of them when there is no
+    checkpoint), and a last line cut short, so the log reads as if the run had never stopped."""
     if path.exists():
-        lines = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
+        lines = [line for line in path.read_text().splitlines() if line.strip() and _logged_step(line) <= step]
         tmp = path.with_suffix(".tmp")
         tmp.write_text("".join(line + "\n" for line in lines))
         os.replace(tmp, path)
@@ -340,11 +354,72 @@ def _distributed() -> tuple[int, int]:
     return dist.get_rank(), world
 
 
+LOCK = ".lock"  # in the run folder while a run writes there: the pid of its process
+STALE = (".checkpoint.pt.*.tmp", ".model.pt.*.tmp", "log.tmp", "samples/.*.png.*.tmp")  # left by killed runs
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would interrupt it there: assume it lives
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def claim_run_folder(out: Path) -> Path:
+    """Before the first step: check that `out` can be a run folder, take its lock (`out/.lock`, holding this
+    process's pid; a lock whose process is gone is stale and taken over, a live one refused) and remove the
+    temporary files runs killed mid-write left there. Returns the lock file."""
+    from .images import check_output_location
+
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out} is a file, not a folder; give --out a folder name for the run")
+    check_output_location(out / "checkpoint.pt")
+    out.mkdir(parents=True, exist_ok=True)
+    lock = out / LOCK
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip())
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _alive(pid):
+                raise FileExistsError(f"{out} is in use by another training run (process {pid}, see {lock}); wait "
+                                      "for it to end or stop it, or give another --out folder (if no such run "
+                                      f"exists, delete {lock})") from None
+            lock.unlink(missing_ok=True)  # stale: its run was killed
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{os.getpid()}\n")
+        for pattern in STALE:
+            for leftover in out.glob(pattern):
+                leftover.unlink(missing_ok=True)
+        return lock
+    raise FileExistsError(f"could not take the lock {lock}; delete it if no run is using {out}")
+
+
 def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig | None = None) -> dict[str, list[dict]]:
     """Run (or resume) the training `config` describes; returns the log (see `read_log`).
 
-    `model_config` overrides `config.model` with any FILMConfig (the tests train tiny models).
+    `model_config` overrides `config.model` with any FILMConfig (the tests train tiny models). The run folder is
+    checked and locked before the first step (`claim_run_folder`): a second live run into it is refused.
     """
+    if int(os.environ.get("RANK", "0")) != 0:  # only rank 0 writes the run folder
+        return _train(config, progress, model_config)
+    lock = claim_run_folder(Path(config.out))
+    try:
+        return _train(config, progress, model_config)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _train(config: TrainConfig, progress: bool, model_config: FILMConfig | None) -> dict[str, list[dict]]:
     from tqdm.auto import tqdm
 
     from .data import TripletStream
@@ -387,7 +462,9 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
         if lead:
             print(f"resuming {ckpt_path} at step {step} of {config.steps}")
             _truncate_log(log_path, step)
-    elif config.init:
+    elif lead:
+        _truncate_log(log_path, 0)  # a run killed before its first checkpoint starts again from scratch
+    if not ckpt_path.exists() and config.init:
         start = load_pretrained(config.init, device="cpu", expect_config=model.config)
         model.load_state_dict(start.state_dict())
         lineage = {"init_metadata": start.metadata}
@@ -524,17 +601,58 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
 
 
 # --------------------------------------------------------------------------------------------------- command line
+def _number(kind: type, low: float, high: float = math.inf, low_included: bool = True):
+    """An argparse type: a finite `kind` from low to high, or a one-line error (exit status 2)."""
+    def parse(text: str):
+        value = kind(text)
+        if not (math.isfinite(value) and (value >= low if low_included else value > low) and value <= high):
+            bound = f"at least {low:g}" if low_included else f"above {low:g}"
+            raise argparse.ArgumentTypeError(f"must be {bound}" + (f" and at most {high:g}" if high < math.inf else "")
+                                             + f", got {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its message
+    return parse
+
+
+# The range of every numeric flag, checked by the parser (a bad value exits with status 2 before anything runs).
+FLAG_TYPES = {
+    "steps": _number(int, 1), "batch_size": _number(int, 1), "crop": _number(int, 64), "lr": _number(float, 0, low_included=False),
+    "warp_loss": _number(float, 0), "flow_teacher": _number(float, 0), "max_motion": _number(float, 0),
+    "synthetic_share": _number(float, 0, 1), "val_every": _number(int, 0), "checkpoint_every": _number(int, 1),
+    "log_every": _number(int, 1), "seed": _number(int, -math.inf), "workers": _number(int, -1),
+}
+
+
+def recipes_table() -> str:
+    """The recipes' values as a table, for `filmlite train --help`."""
+    names = list(RECIPES)
+    keys = [f.name for f in fields(TrainConfig) if any(f.name in RECIPES[n] for n in names)]
+    show = lambda v: f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else (  # noqa: E731
+        Path(v).name if isinstance(v, str) and "/" in v else f"{v:g}" if isinstance(v, float) else str(v))
+    rows = [["--recipe", *names]] + [["--" + k.replace("_", "-")] + [
+        show(RECIPES[n].get(k, getattr(TrainConfig, k))) for n in names] for k in keys]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    return "recipes (a flag given with --recipe overrides the recipe's value; others keep their defaults):\n  " \
+        + "\n  ".join(lines)
+
+
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
-    parser = parser or argparse.ArgumentParser(prog="filmlite train", description=__doc__.split("\n")[0])
+    parser = parser or argparse.ArgumentParser(prog="filmlite train", description=__doc__.split("\n")[0],
+                                               epilog=recipes_table(),
+                                               formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recipe", choices=sorted(RECIPES), default=None,
-                        help="start from a tested recipe (cpu, gpu, bundled, finetune); flags given after it "
+                        help="start from a tested recipe (its values: the table below); flags given after it "
                              "override it")
+    parser.add_argument("--threads", type=_number(int, 1), metavar="N",
+                        help="CPU threads for torch (default: torch's choice); on a busy machine fewer can be faster")
     for f in fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         if f.type in ("bool", bool):
             parser.add_argument(flag, action="store_true", default=None, help=f.metadata["help"])
         else:
-            kind = {"int": int, "float": float}.get(f.type, str)
+            kind = FLAG_TYPES.get(f.name, {"int": int, "float": float}.get(f.type, str))
             parser.add_argument(flag, type=kind, default=None, help=f"{f.metadata['help']} (default {f.default})")
     return parser
 
@@ -547,6 +665,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     config = config_from_args(args)
     try:
         log = train(config)

@@ -59,7 +59,9 @@ import io
 import math
 import os
 import re
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -113,9 +115,15 @@ def video_info(path: str | Path) -> VideoInfo:
         return VideoInfo(fps, int(frames), stream.width, stream.height, bool(container.streams.audio))
 
 
+def check_max_side(max_side) -> None:
+    if max_side is not None and (isinstance(max_side, bool) or not isinstance(max_side, int) or max_side < 1):
+        raise ValueError(f"max_side must be a whole number of pixels >= 1 (or None to keep the size), got {max_side!r}")
+
+
 def resize_frames(frames: torch.Tensor, max_side: int | None) -> torch.Tensor:
     """Shrink `uint8` frames `(n, 3, h, w)` so the longer side is at most `max_side` (area averaging, which does
     not alias); frames already small enough are returned unchanged."""
+    check_max_side(max_side)
     h, w = frames.shape[-2:]
     if max_side is None or max(h, w) <= max_side:
         return frames
@@ -147,6 +155,7 @@ def iter_frames(path: str | Path, max_side: int | None = None, start: int = 0,
 def read_frames(path: str | Path, max_side: int | None = None, start: int = 0, stop: int | None = None) -> torch.Tensor:
     """Decode frames `start..stop-1` of a video as `uint8 (n, 3, h, w)`, RGB, each shrunk so its longer side is
     at most `max_side`."""
+    check_max_side(max_side)
     frames = list(iter_frames(path, max_side, start, stop))
     if not frames:
         raise ValueError(f"no frames decoded from {path} in the range {start}..{stop}")
@@ -208,6 +217,7 @@ def open_frames(path: str | Path, fps: float | None = None, max_side: int | None
         raise FileNotFoundError(f"no video file or folder of frames at {path}")
     if fps is not None and not fps > 0:
         raise ValueError(f"the frame rate must be positive, got {fps}")
+    check_max_side(max_side)
     if path.is_dir():
         files = image_files(path)
         if len(files) < 2:
@@ -280,6 +290,8 @@ def check_output(path: str | Path, overwrite: bool = False,
     A folder counts as existing output when it is not empty. With `overwrite`, a folder keeps its other files;
     only frames named like ours (`frame_000000.png`, ...) are removed by `FrameWriter`.
     """
+    from .images import check_output_location
+
     path = Path(path)
     kind = output_kind(path)
     if kind == "folder":
@@ -287,11 +299,27 @@ def check_output(path: str | Path, overwrite: bool = False,
             raise FileExistsError(f"{path} is a file; give a folder name for the frames")
         if path.is_dir() and any(path.iterdir()) and not overwrite:
             raise FileExistsError(f"the folder {path} is not empty (nothing was overwritten); {hint}")
+        check_output_location(path / FRAME_NAME.format(0))
     elif path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give a file name ending in {Path(path).suffix or '.mp4'}")
     elif path.exists() and not overwrite:
         raise FileExistsError(f"{path} already exists (nothing was overwritten); {hint}")
+    else:
+        check_output_location(path)
     return kind
+
+
+def check_not_input(output: str | Path, inputs: Iterable[str | Path]) -> None:
+    """Refuse an output that is, contains or is inside one of the `inputs` (files or folders), before anything is
+    touched: writing there (with overwrite, removing old frames first) could destroy what is still to be read."""
+    out = Path(output).resolve()
+    for source in inputs:
+        src = Path(source).resolve()
+        same = out == src or (out.exists() and src.exists() and os.path.samefile(out, src))
+        relation = "is" if same else "is inside" if src in out.parents else "contains" if out in src.parents else None
+        if relation:
+            raise ValueError(f"the output {output} {relation} the input {source} (nothing was touched); write the "
+                             "output somewhere else")
 
 
 def as_uint8_frames(frames: torch.Tensor) -> torch.Tensor:
@@ -307,6 +335,9 @@ def as_uint8_frames(frames: torch.Tensor) -> torch.Tensor:
         return frames
     if not frames.is_floating_point():
         raise TypeError(f"frames have dtype {frames.dtype}; use uint8 (0..255) or float in [0, 1]")
+    from .images import check_finite
+
+    check_finite(frames)
     if frames.numel() and float(frames.max()) > 1.5:
         raise ValueError("float frames must hold values in [0, 1]; these look like 0..255: divide by 255")
     return frames.float().clamp(0, 1).mul(255).round().to(torch.uint8)
@@ -489,7 +520,10 @@ class FrameWriter:
         if self.kind == "folder":
             from PIL import Image
 
-            Image.fromarray(array).save(self.path / FRAME_NAME.format(self.count))
+            from .checkpoint import atomic_write
+
+            picture = Image.fromarray(array)  # written whole or not at all, like videos and GIFs
+            atomic_write(self.path / FRAME_NAME.format(self.count), lambda f: picture.save(f, format="PNG"), sync=False)
         elif self.kind == "gif":
             from PIL import Image
 
@@ -572,6 +606,63 @@ def write_frames(path: str | Path, frames: torch.Tensor | Iterable[torch.Tensor]
     return writer.path
 
 
+# =========================================================================================== progress
+def duration(seconds: float) -> str:
+    """42s, 3m10s, 2h05m."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+class Progress:
+    """Progress of a long loop: a tqdm bar on a terminal (and in a notebook); anywhere else (a log file, a
+    notebook's subprocess, CI) plain lines `slowmo: 25/250 pairs (10%), 1.30 pair/s, 2m53s left` on `stream`
+    (default stderr), one every 5% of the work or every 60 s, whichever comes first, and one at the end."""
+
+    def __init__(self, total: int, unit: str, desc: str, *, enabled: bool = True, stream=None,
+                 clock: Callable[[], float] = time.monotonic, every: float = 0.05, seconds: float = 60.0):
+        from tqdm.auto import tqdm
+        from tqdm.notebook import tqdm_notebook
+
+        self.total, self.unit, self.desc, self.clock, self.seconds = total, unit, desc, clock, seconds
+        self.stream = stream if stream is not None else sys.stderr
+        self.step = max(1, math.ceil(total * every))
+        self.done, self.enabled, self.bar = 0, enabled and total > 0, None
+        if self.enabled and (issubclass(tqdm, tqdm_notebook) or getattr(self.stream, "isatty", lambda: False)()):
+            self.bar = tqdm(total=total, unit=unit, desc=desc, file=None if stream is None else stream)
+        self.started = self.last_time = clock()
+        self.last_done = 0
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        elif self.enabled:
+            now = self.clock()
+            if self.done - self.last_done >= self.step or now - self.last_time >= self.seconds or self.done >= self.total:
+                self._line(now)
+
+    def _line(self, now: float) -> None:
+        elapsed = now - self.started
+        rate = self.done / elapsed if elapsed > 0 else float("inf")
+        if self.done >= self.total:
+            when = f"{duration(elapsed)} in all"
+        else:
+            when = f"{duration((self.total - self.done) / rate)} left" if self.done and rate > 0 else "time left unknown"
+        print(f"{self.desc}: {self.done}/{self.total} {self.unit}s ({100 * self.done // self.total}%), "
+              f"{rate:.2f} {self.unit}/s, {when}", file=self.stream, flush=True)
+        self.last_time, self.last_done = now, self.done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif self.enabled and self.done != self.last_done:
+            self._line(self.clock())
+
+
 # =========================================================================================== slow motion
 def slowmo_times(factor: int) -> list[Fraction]:
     """The times at which `slowmo` makes the `factor - 1` new frames between two inputs (see the module
@@ -605,6 +696,22 @@ def frames_at(model, x0: torch.Tensor, x1: torch.Tensor, times: Iterable[Fractio
         return known[t]
 
     return [at(Fraction(t)) for t in times]
+
+
+def network_runs(times: Iterable[Fraction]) -> int:
+    """How many network runs `frames_at` makes for `times`: the frames asked for and the midpoints they need."""
+    needed: set[Fraction] = set()
+
+    def visit(t: Fraction) -> None:
+        if 0 < t < 1 and t not in needed:
+            needed.add(t)
+            step = Fraction(1, t.denominator)
+            visit(t - step)
+            visit(t + step)
+
+    for t in times:
+        visit(Fraction(t))
+    return len(needed)
 
 
 def slowmo_frames(model, frames: Iterable[torch.Tensor], factor: int, cuts: Iterable[int] = (),
@@ -664,10 +771,11 @@ def slowmo(model, source: str | Path, output: str | Path, factor: int = 4, *, fp
     Returns:
         a summary: input and output frame counts, frame rates and durations, cuts, times, audio.
     """
-    from tqdm.auto import tqdm
-
     if not isinstance(factor, int) or factor < 2:
         raise ValueError(f"the slow-motion factor must be a whole number >= 2, got {factor!r}")
+    if not (isinstance(cut_threshold, (int, float)) and cut_threshold >= 0):  # also refuses NaN
+        raise ValueError(f"cut_threshold must be a number >= 0 (above 1 disables cut detection), got {cut_threshold!r}")
+    check_not_input(output, [source])
     kind = check_output(output, overwrite)
     frames = open_frames(source, input_fps, max_side)
     # Pass 1: thumbnails of every frame for the cut detector (a few KB per frame); pass 2 interpolates.
@@ -703,7 +811,7 @@ def slowmo(model, source: str | Path, output: str | Path, factor: int = 4, *, fp
             audio_from = source
 
     with FrameWriter(output, out_fps, audio_from=audio_from, overwrite=overwrite) as writer:
-        bar = tqdm(total=count - 1, unit="pair", desc="slowmo", disable=None if progress else True)
+        bar = Progress(count - 1, "pair", "slowmo", enabled=progress)
         for k, frame in enumerate(slowmo_frames(model, frames, factor, cuts, **options)):
             writer.write(frame)
             if k and k % factor == 0:

@@ -52,7 +52,8 @@ def pair(tmp_path):
 
 def assert_user_error(status, err, *words):
     assert status == 1
-    assert err.startswith("filmlite ") and "error:" in err and "Traceback" not in err
+    last = err.strip().splitlines()[-1]  # progress lines may come before it
+    assert last.startswith("filmlite ") and "error:" in last and "Traceback" not in err
     for word in words:
         assert word in err, err
 
