@@ -4,7 +4,8 @@
 `<Figure size 1280x210 with 4 Axes>` instead of showing (what ipykernel 7 does with a pyplot-free Figure until
 something registers an image formatter; `filmlite.display` does). This test looks at the outputs: no figure may show
 as text, and a notebook that draws must show pictures. It runs each notebook once, with the same code as
-`notebooks/render.py` (about a minute for all ten).
+`notebooks/render.py`. Under the README's command (`pytest --nbval-lax`, which runs the notebooks anyway) the
+root conftest.py makes the same checks on nbval's run, cell by cell, and the per-notebook runs here are skipped.
 """
 import importlib.util
 from pathlib import Path
@@ -69,7 +70,11 @@ def executed():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_shows_its_figures(path, executed):
+def test_notebook_shows_its_figures(path, executed, request):
+    nbval_cells = [item for item in request.session.items  # nbval's cells record their outputs in test_outputs
+                   if hasattr(item, "test_outputs") and hasattr(item, "cell") and Path(str(item.fspath)) == path]
+    if nbval_cells:  # the README's command: conftest.py checks the same on nbval's run, no second execution
+        pytest.skip(f"nbval runs {path.name} in this session and conftest.py checks its figures there")
     nb = executed(path)
     problems = render.figures_as_text(nb)
     assert not problems, f"{path.name}: figures shown as text:\n" + "\n".join(problems)
