@@ -82,3 +82,25 @@ def test_notebook_shows_its_figures(path, executed, request):
         assert render.pictures(nb) > 0, f"{path.name} draws but shows no picture"
     silent = render.silent_drawings(nb)
     assert not silent, f"{path.name}: cells that call a plot function but show no picture:\n" + "\n".join(silent)
+
+
+def test_nbval_run_fails_a_cell_whose_figure_shows_as_text(tmp_path):
+    """The root conftest.py's check on nbval's run: a pyplot-free Figure with filmlite not imported shows as text."""
+    import os
+    import subprocess
+    import sys
+
+    good = "from filmlite import viz\nimport torch\nviz.show_images([torch.rand(3, 8, 8)])"
+    bad = "from matplotlib.figure import Figure\nfig = Figure()\nfig.subplots()\nfig"
+    silent = "from filmlite import viz\nimport torch\nfigure = viz.show_images([torch.rand(3, 8, 8)])\nx = 1"
+    for name, source in [("good", good), ("bad", bad), ("silent", silent)]:
+        nb = _notebook(source)
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-p", "conftest", "-q", "-p",
+                             "no:cacheprovider", str(tmp_path)], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert "2 failed, 1 passed" in result.stdout, result.stdout[-3000:]
+    assert "Cell 0 ('fig') shows <Figure size 640x480 with 1 Axes>" in result.stdout
+    assert "viz.show_images(...) shows no picture" in result.stdout
