@@ -16,8 +16,8 @@ drawn, so the tests can check the numbers:
   shared weights keeps working where motion is large). `plot_per_clip` and `plot_motion_sweep` draw them.
 * **spread**: `t_interval` (a mean and its Student-t confidence interval), `interval_table` and
   `markdown_interval_table` (per-clip means with intervals, and paired differences to a reference method).
-* **the evidence for notebooks 07-09's claims**: `training_step_source` (one step of `filmlite.train.train`'s
-  loop, shown as code); `heldout_windows`, `depth_scores`, `depth_summary` and `plot_depth` (PSNR against
+* **the evidence for notebooks 07-09's claims**: `training_step_source` (one step of the training loop in
+  `filmlite/train.py`, shown as code); `heldout_windows`, `depth_scores`, `depth_summary` and `plot_depth` (PSNR against
   recursion depth on true frames at t = 1/4, 1/2, 3/4, and what a depth-1 error costs depth 2);
   `interpolation_memory` (peak memory with and without tiles, in fresh processes); `shift_triplets`,
   `shift_sweep`, `plot_shift_sweep` and `compare_in_sweep` (quality against pure translation with exact
@@ -357,20 +357,21 @@ def markdown_interval_table(table: Sequence[dict], against: str, unit: str = "dB
 
 # =============================================================================================== training step
 def training_step_source(first: str = "for batch in loader:", last: str = "scaler.update()") -> str:
-    """The lines of `filmlite.train.train` from the line holding `first` to the one holding `last`, dedented:
-    by default one training step (the batch, the forward pass, the losses, backward and the optimiser step)."""
+    """The lines of `filmlite/train.py` from the first line holding `first` to the next one holding `last`,
+    dedented: by default one training step of its loop (the batch, the forward pass, the losses, backward and the
+    optimiser step), wherever in the module the loop lives."""
     import inspect
     import textwrap
 
-    from .train import train
+    from . import train
 
     lines = inspect.getsource(train).splitlines()
     starts = [k for k, line in enumerate(lines) if first in line]
     if not starts:
-        raise ValueError(f"filmlite.train.train has no line with {first!r}")
+        raise ValueError(f"filmlite/train.py has no line with {first!r}")
     ends = [k for k, line in enumerate(lines) if last in line and k >= starts[0]]
     if not ends:
-        raise ValueError(f"filmlite.train.train has no line with {last!r} after {first!r}")
+        raise ValueError(f"filmlite/train.py has no line with {last!r} after {first!r}")
     return textwrap.dedent("\n".join(lines[starts[0]:ends[0] + 1]))
 
 

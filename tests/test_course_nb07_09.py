@@ -14,7 +14,8 @@ from filmlite import course
 from filmlite.baselines import average_frames
 from filmlite.data import heldout_triplets
 from filmlite.metrics import psnr
-from filmlite.train import RECIPES, StreamSampler, TrainConfig, read_log, train
+import filmlite.train as train_module
+from filmlite.train import RECIPES, StreamSampler, TrainConfig, read_log
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,7 +77,7 @@ def test_training_step_source_is_the_loops_step():
     assert code.startswith("for batch in loader:") and code.rstrip().endswith("scaler.update()")
     for part in ("network(x0, x1", "criterion(", ".backward()", "scaler.step(optimizer)", "zero_grad"):
         assert part in code, part
-    assert all(line.strip() in inspect.getsource(train) for line in code.splitlines())
+    assert all(line.strip() in inspect.getsource(train_module) for line in code.splitlines())
     with pytest.raises(ValueError, match="no line"):
         course.training_step_source(first="this line is not there")
 
