@@ -52,7 +52,7 @@ def main() -> None:
     port = Interpolator().eval()
     weights = args.weights
     if weights:
-        state = filmlite.checkpoint.read_port_state_dict(weights)
+        state = filmlite.film.official.read_port_state_dict(weights)
         port.load_state_dict({k: v.float() for k, v in state.items()})
     else:
         for module in port.modules():

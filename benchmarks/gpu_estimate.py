@@ -36,10 +36,10 @@ import time
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from filmlite.baselines import dis_flow  # noqa: E402
-from filmlite.data import TripletStream  # noqa: E402
-from filmlite.model import FILM  # noqa: E402
-from filmlite.train import RECIPES, TEACHER_SHARE, TrainConfig, build_sources, warp_loss  # noqa: E402
+from filmlite.evaluation.baselines import dis_flow  # noqa: E402
+from filmlite.training.data import TripletStream  # noqa: E402
+from filmlite.film.model import FILM  # noqa: E402
+from filmlite.training.train import RECIPES, TEACHER_SHARE, TrainConfig, build_sources, warp_loss  # noqa: E402
 
 T4_PEAK_FP16 = 65e12  # FLOP/s, tensor cores (NVIDIA T4 datasheet); float32: 8.1e12
 ASSUMED_RATES = {"optimistic": 6e12, "pessimistic": 2e12}  # FLOP/s the lite model is assumed to reach on a T4

@@ -44,8 +44,8 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import filmlite  # noqa: E402
 from filmlite import FILM, FILMConfig  # noqa: E402
-from filmlite.inference import predict  # noqa: E402
-from filmlite.tiling import check_tiling, tile_starts  # noqa: E402
+from filmlite.inference.interpolation import predict  # noqa: E402
+from filmlite.inference.tiling import check_tiling, tile_starts  # noqa: E402
 
 SIZES = {"1080p": (1080, 1920), "4K": (2160, 3840)}
 
@@ -120,7 +120,7 @@ def synchronize(device: torch.device) -> None:
 def measure_frame(job: dict) -> dict:
     """One large pair, tiled or not: what `interpolate` computes, kept raw (unclipped) for the agreement."""
     model = build_model(job["weights"])
-    device = filmlite.inference.model_device(model)
+    device = filmlite.inference.interpolation.model_device(model)
     x0, x1 = frame_pair(job["index"], tuple(job["size"]), "resize")
     synchronize(device)
     start = time.perf_counter()
@@ -141,7 +141,7 @@ def measure_frame(job: dict) -> dict:
 def measure_precision(job: dict) -> dict:
     """Forward time in float32 and bfloat16 autocast, NCHW and channels_last, interleaved; and their agreement."""
     model = build_model(job["weights"])
-    device = filmlite.inference.model_device(model)
+    device = filmlite.inference.interpolation.model_device(model)
     size = job["size"]
     x0, x1 = (x.to(device) for x in frame_pair(job["index"], (size, size), "crop"))
     layouts = {"NCHW": torch.contiguous_format, "channels_last": torch.channels_last}

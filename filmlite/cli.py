@@ -91,7 +91,8 @@ def device_from(name: str | None) -> torch.device | None:
 
 def load_model(args: argparse.Namespace):
     """The model the options name: --official, --checkpoint, or the bundled checkpoint."""
-    from .checkpoint import load_official, load_pretrained, read_checkpoint
+    from .film.official import load_official
+    from .io.checkpoint import load_pretrained, read_checkpoint
 
     device = device_from(args.device)
     if args.official:
@@ -117,7 +118,7 @@ def load_model(args: argparse.Namespace):
 
 def model_path() -> str:
     """The checkpoint `load_pretrained()` reads when no path is given."""
-    from .checkpoint import DEFAULT_CHECKPOINT
+    from .io.checkpoint import DEFAULT_CHECKPOINT
 
     return os.environ.get("FILMLITE_CHECKPOINT") or str(DEFAULT_CHECKPOINT)
 
@@ -151,7 +152,7 @@ def check_request(args: argparse.Namespace, new: int, total: int, size: tuple[in
     """Say before starting what a request makes (frames, network runs, time, memory, disk) and refuse one that
     cannot finish or fit unless --allow-large. `held`: bytes of frames held during the work; `time_run()` times
     one network run (called only when there are many runs); `announce=False` only refuses."""
-    from .video import duration
+    from .io.video import duration
 
     h, w = size
     runs = new if runs is None else runs
@@ -188,9 +189,9 @@ def check_request(args: argparse.Namespace, new: int, total: int, size: tuple[in
 
 # ------------------------------------------------------------------------------------------------- commands
 def run_interpolate(args: argparse.Namespace) -> int:
-    from .images import check_output_location, read_image, write_image
-    from .inference import interpolate, iter_recursive
-    from .video import IMAGE_SUFFIXES, FrameWriter, Progress, check_not_input, check_output, output_kind
+    from .io.images import check_output_location, read_image, write_image
+    from .inference.interpolation import interpolate, iter_recursive
+    from .io.video import IMAGE_SUFFIXES, FrameWriter, Progress, check_not_input, check_output, output_kind
 
     out = output_path(args, f"{Path(args.frame0).stem}-{Path(args.frame1).stem}.gif")
     check_not_input(out, [args.frame0, args.frame1])
@@ -244,8 +245,8 @@ def timed(work) -> float:
 
 
 def run_slowmo(args: argparse.Namespace) -> int:
-    from .inference import interpolate
-    from .video import check_not_input, check_output, network_runs, open_frames, slowmo, slowmo_times
+    from .inference.interpolation import interpolate
+    from .io.video import check_not_input, check_output, network_runs, open_frames, slowmo, slowmo_times
 
     if args.factor < 2:
         raise CommandError(f"--factor must be at least 2 (1 would copy the input), got {args.factor}")
@@ -275,9 +276,9 @@ def run_slowmo(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from .checkpoint import atomic_write
-    from .evaluation import evaluate, load_benchmark
-    from .images import check_output_location
+    from .io.checkpoint import atomic_write
+    from .evaluation.benchmarks import evaluate, load_benchmark
+    from .io.images import check_output_location
 
     if args.json:
         json_path = Path(args.json)
@@ -379,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "evaluate", parents=[model, force], help="PSNR and SSIM on Middlebury, UCF101 or Vimeo-90K",
         description="Score the model's middle frames against the true ones (PSNR and SSIM as FILM reports them, "
-                    "filmlite.metrics). middlebury: PATH holds other-data/ and other-gt-interp/. ucf101: PATH "
+                    "filmlite.evaluation.metrics). middlebury: PATH holds other-data/ and other-gt-interp/. ucf101: PATH "
                     "holds one folder per triplet with frame_00.png, frame_01_gt.png, frame_02.png. vimeo: PATH "
                     "is the vimeo_triplet folder (sequences/, tri_testlist.txt).")
     p.add_argument("dataset", choices=["middlebury", "ucf101", "vimeo"])
@@ -403,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status (0 on success)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["train"]:
-        from .train import main as train_main
+        from .training.train import main as train_main
 
         command, run = "train", lambda: train_main(argv[1:])
     else:

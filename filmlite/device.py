@@ -12,3 +12,27 @@ def default_device() -> torch.device:
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """`device` as a `torch.device` that exists here (None: `default_device()`), or an error listing those that do."""
+    if device is None:
+        return default_device()
+    valid = ["cpu"] + (["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+                       if torch.cuda.is_available() else [])
+    mps = getattr(torch.backends, "mps", None)
+    valid += ["mps"] if mps is not None and mps.is_available() else []
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"unknown device {device!r}; the devices here are {', '.join(map(repr, valid))}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: no CUDA GPU is available here; the devices here are "
+                         f"{', '.join(map(repr, valid))}")
+    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
+        raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} GPU(s); the devices "
+                         f"here are {', '.join(map(repr, valid))}")
+    if resolved.type == "mps" and "mps" not in valid:
+        raise ValueError(f"device {device!r}: Apple's MPS is not available here; the devices here are "
+                         f"{', '.join(map(repr, valid))}")
+    return resolved

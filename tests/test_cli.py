@@ -9,8 +9,9 @@ import torch
 from PIL import Image
 
 import filmlite
-import filmlite.train
-from filmlite import FILM, cli, video
+import filmlite.training.train
+from filmlite import FILM, cli
+from filmlite.io import video
 from conftest import TINY
 from test_video import audio_payloads, make_video, smooth_frames
 
@@ -210,7 +211,7 @@ def test_evaluate_ucf101(run, tmp_path):
 
 def test_train_gets_the_remaining_arguments(monkeypatch, capsys):
     seen = []
-    monkeypatch.setattr(filmlite.train, "main", lambda argv: seen.append(argv) or 7)
+    monkeypatch.setattr(filmlite.training.train, "main", lambda argv: seen.append(argv) or 7)
     assert cli.main(["train", "--steps", "3", "--help"]) == 7
     assert seen == [["--steps", "3", "--help"]]
 

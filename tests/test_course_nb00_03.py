@@ -1,13 +1,13 @@
-"""The measurements of notebooks 00-03 (`filmlite.evidence`), each against an independent computation."""
+"""The measurements of notebooks 00-03 (`filmlite.course.evidence`), each against an independent computation."""
 import numpy as np
 import pytest
 import torch
 
 import filmlite
-from filmlite import evidence, viz
-from filmlite.data import VideoTriplets, load_photo
-from filmlite.encoder import FeatureExtractor
-from filmlite.images import write_image
+from filmlite.course import evidence, viz
+from filmlite.training.data import VideoTriplets, load_photo
+from filmlite.film.feature_extraction import FeatureExtractor
+from filmlite.io.images import write_image
 
 
 # ------------------------------------------------------------------------------------------- real large motion

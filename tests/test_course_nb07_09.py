@@ -10,12 +10,12 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from filmlite import course
-from filmlite.baselines import average_frames
-from filmlite.data import heldout_triplets
-from filmlite.metrics import psnr
-import filmlite.train as train_module
-from filmlite.train import RECIPES, StreamSampler, TrainConfig, read_log
+from filmlite.course import lessons as course
+from filmlite.evaluation.baselines import average_frames
+from filmlite.training.data import heldout_triplets
+from filmlite.evaluation.metrics import psnr
+import filmlite.training.train as train_module
+from filmlite.training.train import RECIPES, StreamSampler, TrainConfig, read_log
 
 ROOT = Path(__file__).resolve().parent.parent
 

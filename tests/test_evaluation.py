@@ -7,7 +7,8 @@ import torch
 from PIL import Image
 from skimage.metrics import structural_similarity
 
-from filmlite import FILM, evaluation
+from filmlite import FILM
+from filmlite.evaluation import benchmarks as evaluation
 from conftest import TINY
 
 

@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from filmlite import FILMConfig, interpolate, interpolate_recursive, iter_recursive
-from filmlite.inference import pad_to_multiple
+from filmlite.inference.interpolation import pad_to_multiple
 
 
 class Blend(nn.Module):

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from filmlite import FILM, FILMConfig
-from filmlite.encoder import cascade
+from filmlite.film.feature_extraction import cascade
 
 from conftest import TINY, unzero
 

@@ -12,12 +12,13 @@ import pytest
 import torch
 
 import filmlite
-import filmlite.train as train_module
-from filmlite import cli, video
-from filmlite.checkpoint import load_pretrained, save_checkpoint
-from filmlite.images import write_image
-from filmlite.inference import interpolate, interpolate_recursive
-from filmlite.train import read_log, train
+import filmlite.training.train as train_module
+from filmlite import cli
+from filmlite.io import video
+from filmlite.io.checkpoint import load_pretrained, save_checkpoint
+from filmlite.io.images import write_image
+from filmlite.inference.interpolation import interpolate, interpolate_recursive
+from filmlite.training.train import read_log, train
 from conftest import TINY
 from test_cli import assert_user_error, pair, read_png, run, save_png, tiny_checkpoint  # noqa: F401 (fixtures)
 from test_video import make_video, smooth_frames
@@ -297,13 +298,13 @@ def test_stale_temporary_checkpoints_are_removed_at_start(tmp_path):
 
 SIGTERM_SCRIPT = """
 import os, signal, sys
-import filmlite.inference
+import filmlite.inference.interpolation
 from filmlite import cli
-original = filmlite.inference.interpolate
+original = filmlite.inference.interpolation.interpolate
 def interpolate(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGTERM)
     return original(*args, **kwargs)
-filmlite.inference.interpolate = interpolate
+filmlite.inference.interpolation.interpolate = interpolate
 sys.exit(cli.main(sys.argv[1:]))
 """
 
@@ -403,7 +404,7 @@ def test_a_full_disk_leaves_no_partial_file(run, pair, tmp_path, monkeypatch):
 
 
 def test_ctrl_c_in_evaluate_leaves_no_json(run, tmp_path, monkeypatch):
-    from filmlite import evaluation
+    from filmlite.evaluation import benchmarks as evaluation
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -415,12 +416,12 @@ def test_ctrl_c_in_evaluate_leaves_no_json(run, tmp_path, monkeypatch):
 
 
 def test_ctrl_c_in_slowmo_leaves_no_temporary_file(run, frames_folder, tmp_path, monkeypatch):
-    import filmlite.inference
+    import filmlite.inference.interpolation
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(filmlite.inference, "interpolate", interrupted)
+    monkeypatch.setattr(filmlite.inference.interpolation, "interpolate", interrupted)
     out = tmp_path / "out"
     out.mkdir()
     for output in ("s.mp4", "s.gif"):

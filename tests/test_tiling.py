@@ -1,4 +1,4 @@
-"""Tiled inference and reduced precision: filmlite/tiling.py and the tile_size / dtype keywords of interpolate."""
+"""Tiled inference and reduced precision: filmlite/inference/tiling.py and the tile_size / dtype keywords of interpolate."""
 import math
 
 import numpy as np
@@ -8,8 +8,8 @@ from torch import nn
 
 from conftest import TINY
 from filmlite import FILM, FILMConfig, image_pyramid, interpolate, interpolate_recursive
-from filmlite.inference import predict, run_network
-from filmlite.tiling import axis_weights, blend_tiles, check_tiling, tile_grid, tile_starts
+from filmlite.inference.interpolation import predict, run_network
+from filmlite.inference.tiling import axis_weights, blend_tiles, check_tiling, tile_grid, tile_starts
 
 
 class Blend(nn.Module):

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import torch
 
-import filmlite.train as train_module
+import filmlite.training.train as train_module
 from filmlite import load_pretrained
-from filmlite.checkpoint import read_checkpoint, training_totals
-from filmlite.train import (
+from filmlite.io.checkpoint import read_checkpoint, training_totals
+from filmlite.training.train import (
     LR_DECAY, RECIPES, StreamSampler, TrainConfig, build_parser, build_sources, config_from_args, learning_rate,
     read_log, train,
 )
@@ -181,7 +181,7 @@ def test_main_trains_from_the_command_line(tmp_path, capsys):
 DDP_SCRIPT = """
 import sys
 from filmlite import FILMConfig
-from filmlite.train import TrainConfig, train
+from filmlite.training.train import TrainConfig, train
 tiny = FILMConfig(pyramid_levels=4, fusion_pyramid_levels=3, specialized_levels=2, sub_levels=3,
                   filters=4, flow_convs=(1, 2, 2), flow_filters=(4, 6, 8))
 config = TrainConfig(out=sys.argv[1], data="synthetic", steps=3, batch_size=4, crop=64, val_every=0,
@@ -197,7 +197,7 @@ def test_two_process_ddp_matches_one_process(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # the processes import the filmlite these tests import, installed or not
-    root = str(Path(train_module.__file__).resolve().parents[1])
+    root = str(Path(train_module.__file__).resolve().parents[2])
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": path}
     subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr",
@@ -220,8 +220,8 @@ def test_a_weights_only_file_is_not_resumed(tmp_path):
 
 
 def test_warp_loss_is_zero_for_a_perfect_flow_and_matches_a_direct_computation():
-    from filmlite.model import FILMIntermediates
-    from filmlite.pyramid import image_pyramid
+    from filmlite.film.model import FILMIntermediates
+    from filmlite.film.pyramid import image_pyramid
     target = torch.rand(2, 3, 32, 32)
     middles = image_pyramid(target, 3)
     perfect = [torch.cat([m, torch.zeros(2, 4, *m.shape[-2:])], 1) for m in middles]
@@ -234,8 +234,8 @@ def test_warp_loss_is_zero_for_a_perfect_flow_and_matches_a_direct_computation()
 
 def test_teacher_loss_follows_dis_flow_per_level():
     pytest.importorskip("cv2")
-    from filmlite.data import load_photo
-    from filmlite.model import FILMIntermediates
+    from filmlite.training.data import load_photo
+    from filmlite.film.model import FILMIntermediates
     image = load_photo("astronaut")[:, 100:228, 180:308].unsqueeze(0)
     x0, x1 = image, torch.roll(image, shifts=6, dims=-1)  # everything moves 6 px right
     fused = 3

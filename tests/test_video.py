@@ -1,4 +1,4 @@
-"""filmlite.video: writing videos, GIFs and frame folders, audio, and slow motion."""
+"""filmlite.io.video: writing videos, GIFs and frame folders, audio, and slow motion."""
 import math
 from fractions import Fraction
 
@@ -9,8 +9,9 @@ import torch
 from PIL import Image, ImageSequence
 
 import filmlite
-import filmlite.inference
-from filmlite import FILM, video
+import filmlite.inference.interpolation
+from filmlite import FILM
+from filmlite.io import video
 from conftest import TINY
 
 
@@ -255,8 +256,8 @@ def test_frames_at_equals_the_official_recursion():
 def test_frames_at_computes_only_what_is_needed(monkeypatch):
     model = FILM(TINY).eval()
     calls = []
-    original = filmlite.inference.interpolate
-    monkeypatch.setattr(filmlite.inference, "interpolate", lambda *a, **k: calls.append(1) or original(*a, **k))
+    original = filmlite.inference.interpolation.interpolate
+    monkeypatch.setattr(filmlite.inference.interpolation, "interpolate", lambda *a, **k: calls.append(1) or original(*a, **k))
     x0, x1 = torch.rand(2, 3, 16, 16)
     video.frames_at(model, x0, x1, video.slowmo_times(5))  # 1/4, 3/8, 5/8, 3/4: also needs 1/2
     assert len(calls) == 5
@@ -297,7 +298,7 @@ def test_written_video_has_ordinary_permissions(tmp_path):
     import os
     import stat
 
-    from filmlite.video import write_frames
+    from filmlite.io.video import write_frames
 
     path = write_frames(tmp_path / "a.gif", torch.rand(3, 3, 16, 16), fps=10)
     umask = os.umask(0)

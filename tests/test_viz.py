@@ -1,4 +1,4 @@
-"""Tests for filmlite.viz (the numbers behind the course's pictures), filmlite.exercises, and the notebooks'
+"""Tests for filmlite.course.viz (the numbers behind the course's pictures), filmlite.course.exercises, and the notebooks'
 hygiene (clean, Colab-ready). Every number is compared with an independent computation."""
 import colorsys
 import importlib.util
@@ -15,9 +15,10 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 
 import filmlite
-from filmlite import FILM, FILMConfig, viz
-from filmlite.encoder import cascade
-from filmlite.exercises import check_exercise, compare
+from filmlite import FILM, FILMConfig
+from filmlite.course import viz
+from filmlite.film.feature_extraction import cascade
+from filmlite.course.exercises import check_exercise, compare
 
 from conftest import TINY
 
@@ -554,7 +555,7 @@ def test_committed_notebooks_are_clean_and_colab_ready():
         assert "https://github.com/filmlite/filmlite" in setup, path.name  # tests/test_colab_setup.py runs it
         sources = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
         assert "SMOKE = filmlite.smoke_mode()" in sources, path.name
-        assert "%matplotlib" not in sources, f"{path.name}: figures display without magic (filmlite.display)"
+        assert "%matplotlib" not in sources, f"{path.name}: figures display without magic (filmlite.course.display)"
 
 
 # ------------------------------------------------------------------------------------ the architecture diagram

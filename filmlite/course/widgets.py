@@ -1,7 +1,7 @@
 """Interactive explorers for the course notebooks (ipywidgets).
 
 Each explorer is a few controls (sliders, buttons), one line of text and one picture. Whatever it shows comes
-from a pure function of `filmlite.viz` (the picture as an array, the text as a string); the explorer only wires
+from a pure function of `filmlite.course.viz` (the picture as an array, the text as a string); the explorer only wires
 the controls to those functions. So the tests can drive an explorer like a learner does, by setting a control's
 value (`explorer.level.value = 3`), and check what it then shows: `explorer.text` (the line of text),
 `explorer.array` (the `(h, w, 3)` uint8 picture) and `explorer.image.value` (that picture as PNG bytes).
@@ -30,14 +30,14 @@ import torch
 from PIL import Image
 
 from . import viz
-from .config import FILMConfig
-from .pyramid import image_pyramid
+from ..film.config import FILMConfig
+from ..film.pyramid import image_pyramid
 
 try:
     import ipywidgets as widgets
 except ModuleNotFoundError as error:  # pragma: no cover - depends on the environment
     raise ModuleNotFoundError(
-        "filmlite.widgets needs ipywidgets: pip install ipywidgets (or pip install -e '.[notebooks]')"
+        "filmlite.course.widgets needs ipywidgets: pip install ipywidgets (or pip install -e '.[notebooks]')"
     ) from error
 
 

@@ -20,8 +20,8 @@ import torch
 from torch import nn
 
 from .config import FILMConfig
-from .encoder import FeatureExtractor
-from .flow import PyramidFlowEstimator
+from .feature_extraction import FeatureExtractor
+from .flow_estimation import PyramidFlowEstimator
 from .fusion import Fusion, aligned_pyramid
 from .pyramid import image_pyramid
 from .warp import warp_pyramid

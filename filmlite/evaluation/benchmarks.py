@@ -1,6 +1,6 @@
 """Scoring on the standard benchmarks: Middlebury "other", the UCF101 triplets, and the Vimeo-90K test set.
 
-FILM (Sec. 5, Table 1) reports the PSNR and SSIM (`filmlite.metrics`) of the predicted middle frame of held-out
+FILM (Sec. 5, Table 1) reports the PSNR and SSIM (`filmlite.evaluation.metrics`) of the predicted middle frame of held-out
 triplets, each averaged over a benchmark's triplets. Three of its benchmarks are small and easy to obtain; each is
 read here in the layout in which it is distributed and in which earlier papers' evaluation code reads it. Every
 loader is a `torch.utils.data.Dataset` of triplets `(t=3, 3, h, w)` in [0, 1] (frame0, true middle, frame1) with
@@ -16,9 +16,9 @@ a `names` list, one name per triplet:
   most papers since, distributed as `ucf101_interp_ours`): one folder per triplet, each with `frame_00.png`,
   `frame_01_gt.png` (the true middle) and `frame_02.png`. `PATH` is the folder of those folders.
 * **Vimeo-90K test** (Xue et al. 2019): the 3,782 triplets of 448x256 listed in `tri_testlist.txt`, read by
-  `filmlite.data.VimeoTriplets(root, split="test")`. `PATH` is the unzipped `vimeo_triplet` folder.
+  `filmlite.training.data.VimeoTriplets(root, split="test")`. `PATH` is the unzipped `vimeo_triplet` folder.
 
-`evaluate` runs a model (or any function of two frames, such as `filmlite.baselines.average_frames`) on each
+`evaluate` runs a model (or any function of two frames, such as `filmlite.evaluation.baselines.average_frames`) on each
 triplet and scores the clipped prediction against the true middle frame. The published FILM numbers are 37.52 dB
 (Middlebury), 35.32 dB (UCF101) and 36.06 dB (Vimeo-90K) PSNR (FILM.md, "Published quality").
 """
@@ -30,9 +30,9 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from .data import VimeoTriplets
-from .images import read_image
-from .video import natural_key
+from ..training.data import VimeoTriplets
+from ..io.images import read_image
+from ..io.video import natural_key
 
 
 def _read_triplet(paths: list[Path], name: str) -> torch.Tensor:
@@ -134,13 +134,13 @@ def evaluate(model, dataset: Dataset, *, limit: int | None = None, progress: boo
 
     Returns:
         `{"count", "psnr", "ssim", "samples": [{"name", "psnr", "ssim"}, ...]}`, the means over the samples
-        (a triplet predicted exactly has PSNR inf, and so does the mean then; see `filmlite.metrics`).
+        (a triplet predicted exactly has PSNR inf, and so does the mean then; see `filmlite.evaluation.metrics`).
     """
     from tqdm.auto import tqdm
 
-    from .inference import interpolate
+    from ..inference.interpolation import interpolate
     from .metrics import psnr, ssim
-    from .model import FILM
+    from ..film.model import FILM
 
     if isinstance(model, FILM):
         predict = lambda x0, x1: interpolate(model, x0, x1, **options)

@@ -90,7 +90,7 @@ def read_image(path: str | Path) -> torch.Tensor:
 def write_image(path: str | Path, image: torch.Tensor) -> Path:
     """Write a `(3, h, w)` or `(1, 3, h, w)` tensor in [0, 1] (clipped) to `path`; the suffix picks the format.
 
-    Parent folders are created. The file appears complete or not at all (`filmlite.checkpoint.atomic_write`):
+    Parent folders are created. The file appears complete or not at all (`filmlite.io.checkpoint.atomic_write`):
     an interrupted write leaves an existing file untouched. Returns the path.
     """
     from .checkpoint import atomic_write

@@ -42,8 +42,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .inference import as_frame_batch
-from .warp import warp
+from ..inference.interpolation import as_frame_batch
+from ..film.warp import warp
 
 
 def _cv2():

@@ -17,7 +17,7 @@ later tensor follows, and oneDNN's convolutions over large, thin feature maps ru
 not modified.
 
 **Large frames.** `interpolate(..., tile_size=512)` cuts both frames into overlapping tiles, runs the network
-on one pair of tiles at a time and blends the outputs with smooth weights (`filmlite/tiling.py` explains why
+on one pair of tiles at a time and blends the outputs with smooth weights (`filmlite/inference/tiling.py` explains why
 FILM's official non-overlapping tiles show seams and these do not, and what tiling costs for large motion).
 Memory is then bounded by the tile, not the frame.
 
@@ -35,7 +35,7 @@ from collections.abc import Iterator, Sequence
 import torch
 import torch.nn.functional as F
 
-from .model import FILM
+from ..film.model import FILM
 from .tiling import blend_tiles, check_tiling
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -52,7 +52,7 @@ def as_frame_batch(x: torch.Tensor, name: str = "frame") -> tuple[torch.Tensor, 
     if not isinstance(x, torch.Tensor):
         raise TypeError(
             f"{name} must be a torch.Tensor (b, 3, h, w) or (3, h, w), got {type(x).__name__}; "
-            "use filmlite.read_image(path) or filmlite.images.from_array(array) to make one"
+            "use filmlite.read_image(path) or filmlite.io.images.from_array(array) to make one"
         )
     single = x.dim() == 3
     if x.dim() not in (3, 4):
@@ -183,7 +183,7 @@ def predict(
         return run_network(model, x0, x1, precision)
     alignment = model.config.alignment
     tile = check_tiling(tile_size, tile_overlap, alignment)
-    # Tile the frame as the whole-frame network sees it: padded to the alignment (see filmlite.tiling).
+    # Tile the frame as the whole-frame network sees it: padded to the alignment (see filmlite.inference.tiling).
     a, box = pad_to_multiple(x0, alignment)
     b, _ = pad_to_multiple(x1, alignment)
     run = lambda t0, t1: run_network(model, t0, t1, precision)  # noqa: E731
@@ -206,7 +206,7 @@ def interpolate(
         x0, x1: `(3, h, w)` or `(b, 3, h, w)` RGB in [0, 1] (or uint8), same shape.
         tile_size: None runs the whole frame at once. A number of pixels cuts the frames into tiles of that
             side (rounded up to a multiple of `model.config.alignment`) that overlap by at least
-            `tile_overlap` pixels, and blends the tile outputs with smooth weights (`filmlite.tiling`): memory
+            `tile_overlap` pixels, and blends the tile outputs with smooth weights (`filmlite.inference.tiling`): memory
             is bounded by the tile. A tile at least as large as the frame gives exactly the untiled result.
         tile_overlap: the least overlap of neighbouring tiles in pixels, from 0 to the tile side minus
             `model.config.alignment` (tiles move in steps of the alignment).

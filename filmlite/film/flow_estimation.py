@@ -14,7 +14,7 @@ Each predictor P is small: concat[a, b] -> n x (conv3x3 + LeakyReLU) -> conv1x1(
 conv1x1(2), with no activation on the last layer (the flow is unbounded).
 
 **Weight sharing.** The finest `specialized_levels` levels have their own predictors (their features are
-different, see `filmlite.encoder`). All coarser levels use **one** predictor object: the scale-agnostic
+different, see `filmlite.film.feature_extraction`). All coarser levels use **one** predictor object: the scale-agnostic
 features mean the same thing there, so a motion of 2 pixels at level 5 and at level 3 is the same problem.
 
 **Bi-directional.** FILM needs the flow from the middle frame to each input. It runs the estimator twice with

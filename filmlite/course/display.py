@@ -7,7 +7,7 @@ happens when pyplot is imported or `%matplotlib inline` runs; until then a cell 
 running IPython kernel (JupyterLab, classic Jupyter, nbconvert, VS Code, Colab). A formatter that is already
 registered (the inline backend's, or the reader's own) is left alone, so `%matplotlib inline` still works as before.
 
-Animated GIFs (`filmlite.course.gif_image`, an `IPython.display.Image`) carry only `image/gif`, which JupyterLab
+Animated GIFs (`filmlite.course.lessons.gif_image`, an `IPython.display.Image`) carry only `image/gif`, which JupyterLab
 shows but nbconvert's HTML (and so a rendered or exported page) does not; they also get an HTML `<img>` with the
 GIF inline, which every front end shows.
 """

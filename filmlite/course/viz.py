@@ -42,9 +42,9 @@ from matplotlib import colormaps
 from matplotlib.colors import hsv_to_rgb
 from matplotlib.figure import Figure
 
-from .config import FILMConfig
-from .losses import gram_matrix
-from .warp import sampling_grid, warp
+from ..film.config import FILMConfig
+from ..training.losses import gram_matrix
+from ..film.warp import sampling_grid, warp
 
 ImageLike = torch.Tensor | np.ndarray
 
@@ -663,8 +663,8 @@ def expected_losses(candidates: Mapping[str, torch.Tensor], truths: torch.Tensor
         truths: `(k, 3, h, w)`, the possible true frames, equally likely.
         losses: name -> `loss(pred (k, 3, h, w), truth (k, 3, h, w))` on pixels, the mean over the batch.
         feature_losses: name -> `loss(features_pred, features_truth)` on lists of feature maps (e.g.
-            `filmlite.losses.perceptual_loss`, `style_loss`), the mean over the batch.
-        features: the network that makes those lists (e.g. the VGG-19 of `filmlite.losses.load_vgg19`). The
+            `filmlite.training.losses.perceptual_loss`, `style_loss`), the mean over the batch.
+        features: the network that makes those lists (e.g. the VGG-19 of `filmlite.training.losses.load_vgg19`). The
             truths go through it once and every candidate once, not once per truth and per loss.
 
     Returns:
@@ -689,7 +689,7 @@ def expected_losses(candidates: Mapping[str, torch.Tensor], truths: torch.Tensor
 
 def gram_change(features: Sequence[torch.Tensor], reference: Sequence[torch.Tensor]) -> list[float]:
     """Per VGG layer, how much the Gram matrix moved: ||G(features) - G(reference)|| / ||G(reference)||
-    (Frobenius norms, first batch item; `filmlite.losses.gram_matrix`). 0 means the same texture statistics."""
+    (Frobenius norms, first batch item; `filmlite.training.losses.gram_matrix`). 0 means the same texture statistics."""
     changes = []
     for a, b in zip(features, reference):
         ga, gb = gram_matrix(a[:1].float()), gram_matrix(b[:1].float())
@@ -1010,7 +1010,7 @@ def plot_flow_pyramid(flows: Mapping[str, Sequence[torch.Tensor]], max_magnitude
 
 def loss_columns(curves) -> dict[str, list[float]]:
     """A training log as columns: accepts a dict of lists (returned as is) or a list of dicts (records, as
-    `filmlite.train.read_log(run)["train"]` gives), whose keys become columns (missing entries are NaN)."""
+    `filmlite.training.train.read_log(run)["train"]` gives), whose keys become columns (missing entries are NaN)."""
     if isinstance(curves, Mapping):
         return {k: list(v) for k, v in curves.items()}
     records = list(curves)

@@ -7,7 +7,7 @@ scaled so that the *shape* of a 3M-step run fits a coffee break:
   in a run: FILM does it every 750k of 3M steps, here every quarter of `steps`, so a 3,000-step run decays
   exactly as the official one does. FILM starts at 1e-4 with batch 8; a short run learns faster with a larger
   rate (the CPU recipe uses 3e-4, see `RECIPES`).
-* **Loss.** `filmlite.losses.FILMLoss`: L1, or L1 + VGG, or L1 + VGG + style, with the weight schedule's
+* **Loss.** `filmlite.training.losses.FILMLoss`: L1, or L1 + VGG, or L1 + VGG + style, with the weight schedule's
   boundary at half of the run as in FILM (1.5M of 3M steps).
 * **Two helpers that are not FILM's** (both off by default; the project's recipes switch them on, because FILM
   learns motion only from the output loss, which from random weights takes far longer than a CPU run lasts):
@@ -16,7 +16,7 @@ scaled so that the *shape* of a 3M-step run fits a coffee break:
   the first half of the run only (then the network is on its own). The lite configuration also predicts a
   correction to the mean of the warped inputs (`FILMConfig.residual_output`). Set both weights to 0 and use
   `--model film` to train exactly as FILM does.
-* **Data.** `filmlite.data.TripletStream` over the sources `--data` names, augmented as FILM does. Sample n
+* **Data.** `filmlite.training.data.TripletStream` over the sources `--data` names, augmented as FILM does. Sample n
   of the stream depends only on (seed, n), so a resumed run sees exactly the batches an uninterrupted one
   would.
 * **Devices.** cuda, then mps, then cpu (`filmlite.default_device`). Mixed precision on GPUs (float16 with a
@@ -45,14 +45,14 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import (
-    DEFAULT_CHECKPOINT, atomic_save, load_pretrained, load_state_dict_checked, read_checkpoint, save_checkpoint,
+from ..io.checkpoint import (
+    DEFAULT_CHECKPOINT, load_pretrained, load_state_dict_checked, read_checkpoint, save_checkpoint,
     training_totals,
 )
-from .config import FILMConfig
-from .device import default_device
-from .model import FILM
-from .pyramid import image_pyramid
+from ..film.config import FILMConfig
+from ..device import default_device
+from ..film.model import FILM
+from ..film.pyramid import image_pyramid
 
 LR_DECAY = 0.464158  # FILM: 0.1 ** (1/3) ...
 LR_DECAY_EVERY = 0.25  # ... every 750k of 3M steps
@@ -197,7 +197,7 @@ def teacher_loss(stages, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
     level i of its image pyramid (2x2 average pooling i times) divided by 2^i, since flows are in pixels of
     their level.
     """
-    from .baselines import dis_flow
+    from ..evaluation.baselines import dis_flow
 
     with torch.no_grad():
         a, b = x0.detach().float().cpu(), x1.detach().float().cpu()
@@ -274,8 +274,8 @@ def validation_set(config: TrainConfig, count: int = 16) -> list[torch.Tensor]:
 @torch.no_grad()
 def validate(model: FILM, triplets: list[torch.Tensor], device: torch.device) -> dict[str, float]:
     """Mean PSNR and SSIM of the model, and of frame averaging for reference, on the validation triplets."""
-    from .inference import interpolate
-    from .metrics import psnr, ssim
+    from ..inference.interpolation import interpolate
+    from ..evaluation.metrics import psnr, ssim
 
     scores = {"val_psnr": 0.0, "val_ssim": 0.0, "val_psnr_average": 0.0}
     for t in triplets:
@@ -289,8 +289,8 @@ def validate(model: FILM, triplets: list[torch.Tensor], device: torch.device) ->
 
 def save_samples(model: FILM, triplets: list[torch.Tensor], device: torch.device, path: Path) -> Path:
     """A grid image: per row frame0 | frame averaging | prediction | truth | frame1."""
-    from .images import write_image
-    from .inference import interpolate
+    from ..io.images import write_image
+    from ..inference.interpolation import interpolate
 
     rows = []
     side = min(t.shape[-1] for t in triplets)
@@ -374,7 +374,7 @@ def claim_run_folder(out: Path) -> Path:
     """Before the first step: check that `out` can be a run folder, take its lock (`out/.lock`, holding this
     process's pid; a lock whose process is gone is stale and taken over, a live one refused) and remove the
     temporary files runs killed mid-write left there. Returns the lock file."""
-    from .images import check_output_location
+    from ..io.images import check_output_location
 
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out} is a file, not a folder; give --out a folder name for the run")

@@ -9,33 +9,27 @@
 They are written atomically: to a temporary file in the same folder, flushed to disk, then renamed over the
 target. An interrupted save leaves the previous checkpoint intact, never half a file.
 
-**Official weights.** Google released FILM as TensorFlow SavedModels; the community PyTorch port
-(github.com/dajes/frame-interpolation-pytorch) converted them to TorchScript archives (`film_net_fp32.pt`).
-`load_official` reads such an archive, or a plain state-dict file with the same 82 keys, and maps the port's
-module names onto filmlite's. Two orderings differ: the port lists its specialised flow predictors and its
-fusion levels coarsest first, filmlite finest first (the pyramid convention).
+The official FILM weights come in the port's own format: `filmlite.film.official.load_official`.
 """
 from __future__ import annotations
 
 import errno
 import os
-import re
 import tempfile
-import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from .config import FILMConfig
-from .device import default_device
-from .model import FILM
+from ..film.config import FILMConfig
+from ..device import resolve_device
+from ..film.model import FILM
 
 FORMAT = "filmlite.checkpoint"
 VERSION = 1
 # The checkpoint the project trained itself (see data/checkpoints/MODEL_CARD.md); FILMLITE_CHECKPOINT overrides.
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "filmlite-lite.pt"
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "data" / "checkpoints" / "filmlite-lite.pt"
 
 
 @dataclass
@@ -83,30 +77,6 @@ def atomic_save(obj, path: str | Path) -> Path:
     return atomic_write(path, lambda f: torch.save(obj, f))
 
 
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    """`device` as a `torch.device` that exists here (None: `default_device()`), or an error listing those that do."""
-    if device is None:
-        return default_device()
-    valid = ["cpu"] + (["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
-                       if torch.cuda.is_available() else [])
-    mps = getattr(torch.backends, "mps", None)
-    valid += ["mps"] if mps is not None and mps.is_available() else []
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(f"unknown device {device!r}; the devices here are {', '.join(map(repr, valid))}") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r}: no CUDA GPU is available here; the devices here are "
-                         f"{', '.join(map(repr, valid))}")
-    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
-        raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} GPU(s); the devices "
-                         f"here are {', '.join(map(repr, valid))}")
-    if resolved.type == "mps" and "mps" not in valid:
-        raise ValueError(f"device {device!r}: Apple's MPS is not available here; the devices here are "
-                         f"{', '.join(map(repr, valid))}")
-    return resolved
-
-
 def _check_plain(value, where: str) -> None:
     """Refuse metadata that `weights_only=True` could not load back, naming the offending entry."""
     if value is None or isinstance(value, (bool, int, float, str, torch.Tensor, torch.Size)):
@@ -130,7 +100,7 @@ def _check_plain(value, where: str) -> None:
 def save_checkpoint(path: str | Path, model: FILM, *, training_state: dict | None = None, **metadata) -> Path:
     """Write `model`'s configuration and weights, plus `metadata` (plain values, e.g. step=1000), atomically.
 
-    `training_state` (optimizer state, step, ...; see `filmlite.train`) makes it a resumable training
+    `training_state` (optimizer state, step, ...; see `filmlite.training.train`) makes it a resumable training
     checkpoint; readers that only want the model ignore it.
     """
     _check_plain(metadata, "metadata")
@@ -149,7 +119,7 @@ def save_checkpoint(path: str | Path, model: FILM, *, training_state: dict | Non
 
 def training_runs(metadata: dict) -> list[dict]:
     """The metadata of every training run behind a checkpoint, its own first, then the run a fine-tuned model
-    started from (`init_metadata`, written by `filmlite.train` with `--init`), and so on."""
+    started from (`init_metadata`, written by `filmlite.training.train` with `--init`), and so on."""
     runs = []
     while metadata:
         runs.append(metadata)
@@ -165,29 +135,33 @@ def training_totals(metadata: dict) -> tuple[int, float]:
 
 
 # ---- reading -------------------------------------------------------------------------------------------------
-def _torch_load(path: Path):
+def torch_load(path: Path):
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint file at {path}" + (" (that is a folder)" if path.is_dir() else ""))
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for truncated or foreign files
-        if "weights_only" in str(error):  # pickled objects: never repeat torch's advice to load them unsafely
+        # a pickle (torch.save's zip, or a bare one) that weights_only refused holds Python objects: never repeat
+        # torch's advice to load them unsafely
+        if "weights_only" in str(error) and (zipfile.is_zipfile(path) or path.read_bytes()[:1] == b"\x80"):
             raise ValueError(
                 f"{path} is not a filmlite checkpoint nor a plain weights file: it holds pickled Python objects, "
                 "which could run code when loaded, so filmlite does not load it. Use a checkpoint written by "
                 "filmlite.save_checkpoint, or the official film_net_fp32.pt"
             ) from None
+        # torch's message for unreadable bytes also advises loading without weights_only: leave that out
+        detail = "" if "weights_only" in str(error) else f": {error}"
         raise ValueError(
-            f"could not read {path} as a checkpoint (corrupt or truncated file, or not a torch checkpoint): {error}"
-        ) from error
+            f"could not read {path} as a checkpoint (corrupt or truncated file, or not a torch checkpoint){detail}"
+        ) from None
 
 
 def read_checkpoint(path: str | Path) -> Checkpoint:
     """Read a filmlite checkpoint (config, weights, metadata) with `weights_only=True`."""
     path = Path(path)
-    if _is_torchscript(path):
+    if is_torchscript(path):
         raise ValueError(f"{path} is a TorchScript archive, not a filmlite checkpoint; use filmlite.load_official(path)")
-    payload = _torch_load(path)
+    payload = torch_load(path)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         if isinstance(payload, dict) and any(str(k).startswith("predict_flow._predictor") for k in payload):
             raise ValueError(f"{path} holds the PyTorch port's FILM weights; use filmlite.load_official(path)")
@@ -279,79 +253,9 @@ def load_pretrained(
     return model.to(target).eval()
 
 
-# ---- the official weights (PyTorch port) ----------------------------------------------------------------------
-def _is_torchscript(path: Path) -> bool:
+def is_torchscript(path: Path) -> bool:
     """TorchScript archives are zip files with a code/ folder; torch.save files have none."""
     if not path.is_file() or not zipfile.is_zipfile(path):
         return False
     with zipfile.ZipFile(path) as archive:
         return any("/code/" in name or name.endswith("constants.pkl") for name in archive.namelist())
-
-
-def read_port_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """The port's state dict from a TorchScript archive or a plain `torch.save`d state-dict file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no weights file at {path}. Download film_net_fp32.pt from the PyTorch port's releases "
-            "(github.com/dajes/frame-interpolation-pytorch) and pass its path"
-        )
-    if _is_torchscript(path):
-        try:
-            with warnings.catch_warnings():
-                # TorchScript is deprecated, but it is the format the port's weights were released in
-                warnings.simplefilter("ignore", DeprecationWarning)
-                state = torch.jit.load(str(path), map_location="cpu").state_dict()
-        except Exception as error:
-            raise ValueError(f"could not read the TorchScript archive {path} (corrupt or truncated?): {error}") from error
-    else:
-        state = _torch_load(path)
-        if isinstance(state, dict) and state.get("format") == FORMAT:
-            raise ValueError(f"{path} is a filmlite checkpoint; use filmlite.load_pretrained(path)")
-        if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
-            state = state["state_dict"]
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError(f"{path} does not hold a state dict (a mapping from names to tensors)")
-    return dict(state)
-
-
-_ENCODER = re.compile(r"extract\.extract_sublevels\.convs\.(\d+)\.(\d+)\.0\.(weight|bias)")
-_SHARED = re.compile(r"predict_flow\._predictor\._convs\.(\d+)\.0\.(weight|bias)")
-_SPECIAL = re.compile(r"predict_flow\._predictors\.(\d+)\._convs\.(\d+)\.0\.(weight|bias)")
-_FUSION = re.compile(r"fuse\.convs\.(\d+)\.(\d+)\.0\.(weight|bias)")
-
-
-def port_key_to_filmlite(key: str, config: FILMConfig) -> str:
-    """Map one key of the port's state dict to filmlite's name for the same tensor (unknown keys unchanged)."""
-
-    def flow_layer(index: int, num_convs: int) -> str:
-        return f"convs.{index}" if index < num_convs else ("reduce" if index == num_convs else "out")
-
-    if m := _ENCODER.fullmatch(key):
-        block, conv, param = m.groups()
-        return f"extract.encoder.convs.{block}.{conv}.{param}"
-    if m := _SHARED.fullmatch(key):
-        index, param = int(m[1]), m[2]
-        num_convs, _ = config.flow_predictor_size(config.specialized_levels)
-        return f"predict_flow.shared.{flow_layer(index, num_convs)}.{param}"
-    if m := _SPECIAL.fullmatch(key):
-        level = config.specialized_levels - 1 - int(m[1])  # the port lists them coarsest first
-        num_convs, _ = config.flow_predictor_size(level)
-        return f"predict_flow.specialized.{level}.{flow_layer(int(m[2]), num_convs)}.{m[3]}"
-    if m := _FUSION.fullmatch(key):
-        level = config.fusion_pyramid_levels - 2 - int(m[1])  # coarsest first in the port as well
-        return f"fuse.levels.{level}.{('up', 'conv1', 'conv2')[int(m[2])]}.{m[3]}"
-    return key
-
-
-def load_official(path: str | Path, *, device: str | torch.device | None = None) -> FILM:
-    """The official FILM weights, from the PyTorch port's TorchScript archive or state-dict file.
-
-    Returns `FILM(FILMConfig.film())` in eval mode, float32, on `device` (default: `filmlite.default_device()`).
-    A file of any other shape is refused with an error naming the first mismatched keys.
-    """
-    target = resolve_device(device)
-    config = FILMConfig.film()
-    state = {port_key_to_filmlite(k, config): v.float().contiguous() for k, v in read_port_state_dict(path).items()}
-    model = model_from_state_dict(config, state, str(path))
-    return model.to(target).eval()

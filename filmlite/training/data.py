@@ -37,15 +37,15 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from .images import from_array, read_image
-from .video import open_frames, read_frames, scene_cuts, shots
+from ..io.images import from_array, read_image
+from ..io.video import open_frames, read_frames, scene_cuts, shots
 
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "hubble_deep_field",
           "camera", "coins", "moon", "page", "text")
 SAMPLE_CLIPS = {"bigbuckbunny": "bigbuckbunny.mp4", "bikes": "bikes.mp4", "carphone": "carphone_pristine.mp4"}
 HELDOUT_FRACTION = 0.25
 # Six frames of the held-out part of bigbuckbunny.mp4, 480x270 (how they were made: data/make_samples.py)
-SAMPLE_FRAMES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
+SAMPLE_FRAMES_DIR = Path(__file__).resolve().parents[2] / "data" / "samples"
 
 
 def seeded_generator(*numbers: int) -> torch.Generator:
@@ -90,7 +90,7 @@ def sample_frames() -> list[Path]:
 
 def read_frame_source(source: str | Path, max_side: int | None = None) -> torch.Tensor:
     """All frames `uint8 (n, 3, h, w)` of a sample clip name, a video file, or a folder of images (in natural
-    name order, as `filmlite slowmo` reads them: `filmlite.video.open_frames`)."""
+    name order, as `filmlite slowmo` reads them: `filmlite.io.video.open_frames`)."""
     if isinstance(source, str) and source in SAMPLE_CLIPS:
         return read_frames(sample_clip_path(source), max_side=max_side)
     path = Path(source)

@@ -26,9 +26,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import HELDOUT_FRACTION, SAMPLE_CLIPS, VideoTriplets, sample_clip_path
-from .pyramid import image_pyramid
-from .video import read_frames, scene_cuts, video_info
+from ..training.data import HELDOUT_FRACTION, SAMPLE_CLIPS, VideoTriplets, sample_clip_path
+from ..film.pyramid import image_pyramid
+from ..io.video import read_frames, scene_cuts, video_info
 
 # The held-out triplet of notebook 00: bikes frames 196, 199, 202 (640 x 272, the clip's own size). A walker
 # crosses the frame: DIS measures about 100 px for the fastest 1% of pixels between frames 196 and 202 and a
@@ -40,7 +40,7 @@ LARGE_MOTION = {"clip": "bikes", "first": 196, "step": 3}
 # =============================================================================================== real motion
 def heldout_frames(clip: str) -> range:
     """The frame indices of a sample clip's held-out part: its last `HELDOUT_FRACTION`, which training never reads
-    (`filmlite.data.VideoTriplets(part="train")` stops before it)."""
+    (`filmlite.training.data.VideoTriplets(part="train")` stops before it)."""
     if clip not in SAMPLE_CLIPS:
         raise ValueError(f"unknown clip {clip!r}; choose one of {tuple(SAMPLE_CLIPS)}")
     count = video_info(sample_clip_path(clip)).frames
@@ -121,17 +121,17 @@ def psnr_verdict(scores: dict[str, float], method: str) -> str:
 def motion_candidates(source: str | Path, steps: tuple[int, int] = (2, 4), part: str = "heldout",
                       max_side: int | None = 640, stride: int = 1) -> list[dict]:
     """The motion of every triplet (i, i + s, i + 2s) of a clip, measured by DIS optical flow between its outer
-    frames (`filmlite.baselines.dis_flow`, which follows motions of about 100 px only roughly: read the numbers
+    frames (`filmlite.evaluation.baselines.dis_flow`, which follows motions of about 100 px only roughly: read the numbers
     as estimates).
 
     Args:
-        source: a sample clip name, a video file or a folder of frames (as `filmlite.data.VideoTriplets`).
+        source: a sample clip name, a video file or a folder of frames (as `filmlite.training.data.VideoTriplets`).
         steps, part, max_side, stride: which triplets (as `VideoTriplets`; `part="heldout"` by default).
 
     Returns:
         one dict per triplet, in the clip's order: `{"first": i, "step": s, **motion_summary(flow)}`.
     """
-    from .baselines import dis_flow
+    from ..evaluation.baselines import dis_flow
 
     clip = VideoTriplets(source, steps=steps, part=part, max_side=max_side, stride=stride)
     rows = []
@@ -157,14 +157,14 @@ def scale_agnostic_check(extractor, frame: torch.Tensor, levels: int | None = No
 
     Shrinking by 4 is two steps of the image pyramid, so image level i of the small frame IS image level i + 2 of
     the frame, and the shared encoder, run on it, gives the same outputs: S_small[i][j] = S[i + 2][j]. Feature level
-    k concatenates S[k - j][j] for j = 0, 1, ... in that order (`filmlite.encoder.cascade`), so the first channels of
+    k concatenates S[k - j][j] for j = 0, 1, ... in that order (`filmlite.film.feature_extraction.cascade`), so the first channels of
     the frame's level k + 2, those that come from S[k + 2 - j][j] with j <= k, must equal the small frame's level k
     (all of its channels). The frame's level k + 2 may hold more: S[1][k + 1] and S[0][k + 2], blocks run on the two
     finest image levels, which the small frame does not have. From level `sub_levels - 1` on there are none, and
     the two levels are equal in every channel. Only float rounding should differ.
 
     Args:
-        extractor: a `filmlite.encoder.FeatureExtractor` (a model's `model.extract`).
+        extractor: a `filmlite.film.feature_extraction.FeatureExtractor` (a model's `model.extract`).
         frame: `(1, 3, h, w)`, each side at least 4 * 2^(levels - 1) px, so the small frame's coarsest level has a
             pixel. Other sizes are fine: 2x2 pooling drops a last odd row the same way in both pyramids.
         levels: pyramid levels (default: the model's); fewer make a smaller frame possible.

