@@ -55,7 +55,7 @@ def load_model(args) -> tuple[filmlite.FILM, str]:
     if args.official:
         return filmlite.load_official(args.official), f"official FILM weights from {args.official}"
     model = filmlite.load_pretrained(args.checkpoint)
-    path = args.checkpoint or os.environ.get("FILMLITE_CHECKPOINT") or filmlite.io.checkpoint.DEFAULT_CHECKPOINT
+    path = args.checkpoint or filmlite.io.checkpoint.default_checkpoint()
     meta = getattr(model, "metadata", {}) or {}
     shown = {k: meta[k] for k in ("step", "steps", "loss", "kind") if k in meta}
     if "init_metadata" in meta:  # fine-tuned: count the runs it started from too

@@ -18,7 +18,8 @@ from .io.checkpoint import load_pretrained, save_checkpoint
 from .film.config import FILMConfig
 from .device import default_device
 from .io.images import read_image, write_image
-from .inference.interpolation import interpolate, interpolate_recursive, iter_recursive
+from .inference.interpolation import interpolate
+from .inference.recursion import interpolate_recursive, iter_recursive
 from .training.losses import FILMLoss, load_vgg19
 from .evaluation.metrics import psnr, ssim
 from .film.model import FILM, FILMIntermediates

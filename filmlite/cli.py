@@ -6,7 +6,8 @@
     filmlite train --recipe cpu                                train (options: filmlite train --help)
 
 The model is the bundled checkpoint by default (`filmlite.load_pretrained()`, which `$FILMLITE_CHECKPOINT`
-overrides), `--checkpoint PATH` for another filmlite checkpoint, or `--official PATH` for Google's weights in the
+overrides), `--checkpoint NAME_OR_PATH` for another filmlite checkpoint of any registered model (`filmlite.registry`)
+or a bundled model by name, or `--official PATH` for Google's weights in the
 PyTorch port's format (`filmlite.load_official`).
 
 Problems a person can fix (a missing file, an unreadable video, frames of different sizes, weights that do not
@@ -118,9 +119,9 @@ def load_model(args: argparse.Namespace):
 
 def model_path() -> str:
     """The checkpoint `load_pretrained()` reads when no path is given."""
-    from .io.checkpoint import DEFAULT_CHECKPOINT
+    from .io.checkpoint import default_checkpoint
 
-    return os.environ.get("FILMLITE_CHECKPOINT") or str(DEFAULT_CHECKPOINT)
+    return str(default_checkpoint())
 
 
 def interpolation_options(args: argparse.Namespace) -> dict:
@@ -152,7 +153,7 @@ def check_request(args: argparse.Namespace, new: int, total: int, size: tuple[in
     """Say before starting what a request makes (frames, network runs, time, memory, disk) and refuse one that
     cannot finish or fit unless --allow-large. `held`: bytes of frames held during the work; `time_run()` times
     one network run (called only when there are many runs); `announce=False` only refuses."""
-    from .io.video import duration
+    from .io.progress import duration
 
     h, w = size
     runs = new if runs is None else runs
@@ -190,8 +191,10 @@ def check_request(args: argparse.Namespace, new: int, total: int, size: tuple[in
 # ------------------------------------------------------------------------------------------------- commands
 def run_interpolate(args: argparse.Namespace) -> int:
     from .io.images import check_output_location, read_image, write_image
-    from .inference.interpolation import interpolate, iter_recursive
-    from .io.video import IMAGE_SUFFIXES, FrameWriter, Progress, check_not_input, check_output, output_kind
+    from .inference.interpolation import interpolate
+    from .inference.recursion import iter_recursive
+    from .io.progress import Progress
+    from .io.video import IMAGE_SUFFIXES, FrameWriter, check_not_input, check_output, output_kind
 
     out = output_path(args, f"{Path(args.frame0).stem}-{Path(args.frame1).stem}.gif")
     check_not_input(out, [args.frame0, args.frame1])
@@ -246,7 +249,9 @@ def timed(work) -> float:
 
 def run_slowmo(args: argparse.Namespace) -> int:
     from .inference.interpolation import interpolate
-    from .io.video import check_not_input, check_output, network_runs, open_frames, slowmo, slowmo_times
+    from .inference.recursion import network_runs
+    from .inference.slowmo import slowmo, slowmo_times
+    from .io.video import check_not_input, check_output, open_frames
 
     if args.factor < 2:
         raise CommandError(f"--factor must be at least 2 (1 would copy the input), got {args.factor}")
@@ -258,10 +263,10 @@ def run_slowmo(args: argparse.Namespace) -> int:
     new = (source.count - 1) * (args.factor - 1)
     total = new + source.count
     check_request(args, new, total, first.shape[-2:], kind, out, announce=False)  # before the model is loaded
-    runs_per_pair = network_runs(slowmo_times(args.factor))
-    depth = (args.factor - 1).bit_length()
-    held = (2**depth + 1) * 3 * first.shape[-2] * first.shape[-1] * 4  # frames_at keeps a pair's midpoints
     model = load_model(args)
+    runs_per_pair = network_runs(slowmo_times(args.factor, model.any_time), model.any_time)
+    depth = (args.factor - 1).bit_length()
+    held = (depth + 3) * 3 * first.shape[-2] * first.shape[-1] * 4  # frames_at keeps a few frames of a pair
     options = interpolation_options(args)
     x = first.float() / 255
     check_request(args, new, total, first.shape[-2:], kind, out, runs=(source.count - 1) * runs_per_pair,
@@ -318,8 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     model = argparse.ArgumentParser(add_help=False)
     group = model.add_argument_group("model")
     which = group.add_mutually_exclusive_group()
-    which.add_argument("--checkpoint", metavar="PATH",
-                       help="a filmlite checkpoint (default: $FILMLITE_CHECKPOINT, else the bundled one)")
+    which.add_argument("--checkpoint", metavar="NAME_OR_PATH",
+                       help="a filmlite checkpoint of any model, or the name of a model that ships with one (film: "
+                            "the bundled FILM-lite); default $FILMLITE_CHECKPOINT, else the bundled FILM-lite")
     which.add_argument("--official", metavar="PATH",
                        help="Google's FILM weights as converted by the PyTorch port (film_net_fp32.pt)")
     group.add_argument("--device", help="cpu, cuda, cuda:1, mps (default: the first available of cuda, mps, cpu)")

@@ -75,7 +75,7 @@ def test_interval_table_means_and_paired_differences():
 def test_training_step_source_is_the_loops_step():
     code = course.training_step_source()
     assert code.startswith("for batch in loader:") and code.rstrip().endswith("scaler.update()")
-    for part in ("network(x0, x1", "criterion(", ".backward()", "scaler.step(optimizer)", "zero_grad"):
+    for part in ("network(x0, x1, target", ".backward()", "scaler.step(run.optimizer)", "zero_grad"):
         assert part in code, part
     assert all(line.strip() in inspect.getsource(train_module) for line in code.splitlines())
     with pytest.raises(ValueError, match="no line"):

@@ -15,9 +15,12 @@ import filmlite
 import filmlite.training.train as train_module
 from filmlite import cli
 from filmlite.io import video
+from filmlite.inference import slowmo
+from filmlite.io.progress import Progress
 from filmlite.io.checkpoint import load_pretrained, save_checkpoint
 from filmlite.io.images import write_image
-from filmlite.inference.interpolation import interpolate, interpolate_recursive
+from filmlite.inference.interpolation import interpolate
+from filmlite.inference.recursion import interpolate_recursive
 from filmlite.training.train import read_log, train
 from conftest import TINY
 from test_cli import assert_user_error, pair, read_png, run, save_png, tiny_checkpoint  # noqa: F401 (fixtures)
@@ -52,7 +55,7 @@ def test_slowmo_never_writes_into_its_input(run, frames_folder, where):
 def test_slowmo_api_refuses_its_input_as_output(frames_folder, tiny_model):
     before = snapshot(frames_folder)
     with pytest.raises(ValueError, match="input"):
-        video.slowmo(tiny_model, frames_folder, frames_folder, 2, overwrite=True, progress=False)
+        slowmo.slowmo(tiny_model, frames_folder, frames_folder, 2, overwrite=True, progress=False)
     assert snapshot(frames_folder) == before
 
 
@@ -231,14 +234,14 @@ def test_cut_threshold_must_be_a_non_negative_number(run, frames_folder, tmp_pat
 
 def test_slowmo_api_refuses_a_negative_cut_threshold(frames_folder, tiny_model, tmp_path):
     with pytest.raises(ValueError, match="cut_threshold"):
-        video.slowmo(tiny_model, frames_folder, tmp_path / "s.mp4", 2, cut_threshold=-1, progress=False)
+        slowmo.slowmo(tiny_model, frames_folder, tmp_path / "s.mp4", 2, cut_threshold=-1, progress=False)
 
 
 # ============================================================================================ familiar tools
 def test_progress_without_a_terminal_prints_plain_lines():
     clock = iter(range(0, 1000, 2)).__next__  # two seconds per call
     stream = io.StringIO()
-    progress = video.Progress(100, "pair", "slowmo", stream=stream, clock=clock)
+    progress = Progress(100, "pair", "slowmo", stream=stream, clock=clock)
     for _ in range(100):
         progress.update()
     progress.close()
@@ -298,13 +301,13 @@ def test_stale_temporary_checkpoints_are_removed_at_start(tmp_path):
 
 SIGTERM_SCRIPT = """
 import os, signal, sys
-import filmlite.inference.interpolation
 from filmlite import cli
-original = filmlite.inference.interpolation.interpolate
+from filmlite.inference import interpolation, recursion
+original = interpolation.interpolate
 def interpolate(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGTERM)
     return original(*args, **kwargs)
-filmlite.inference.interpolation.interpolate = interpolate
+interpolation.interpolate = recursion.interpolate = interpolate
 sys.exit(cli.main(sys.argv[1:]))
 """
 
@@ -416,12 +419,13 @@ def test_ctrl_c_in_evaluate_leaves_no_json(run, tmp_path, monkeypatch):
 
 
 def test_ctrl_c_in_slowmo_leaves_no_temporary_file(run, frames_folder, tmp_path, monkeypatch):
-    import filmlite.inference.interpolation
+    from filmlite.inference import interpolation, recursion
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(filmlite.inference.interpolation, "interpolate", interrupted)
+    monkeypatch.setattr(interpolation, "interpolate", interrupted)
+    monkeypatch.setattr(recursion, "interpolate", interrupted)
     out = tmp_path / "out"
     out.mkdir()
     for output in ("s.mp4", "s.gif"):

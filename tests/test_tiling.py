@@ -15,6 +15,7 @@ from filmlite.inference.tiling import axis_weights, blend_tiles, check_tiling, t
 class Blend(nn.Module):
     """A stand-in with FILM's interface whose output at a pixel depends only on that pixel: the average."""
 
+    name, any_time = "blend", False
     config = FILMConfig.film()
 
     def __init__(self):
@@ -22,7 +23,7 @@ class Blend(nn.Module):
         self.anchor = nn.Parameter(torch.zeros(()))
         self.shapes, self.autocast = [], []
 
-    def forward(self, x0, x1):
+    def forward(self, x0, x1, t=0.5):
         self.shapes.append(tuple(x0.shape))
         self.autocast.append(torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else None)
         return (x0 + x1) / 2
@@ -32,7 +33,7 @@ class EdgeArtefact(Blend):
     """The average, plus an error of 0.5 in a band of 8 pixels along its input's border: like a network that
     lacks context at the edge of what it sees. Untiled, the error sits on the frame border only."""
 
-    def forward(self, x0, x1):
+    def forward(self, x0, x1, t=0.5):
         band = torch.ones_like(x0[:, :1])
         band[..., 8:-8, 8:-8] = 0
         return super().forward(x0, x1) + 0.5 * band

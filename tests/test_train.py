@@ -11,7 +11,8 @@ import pytest
 import torch
 
 import filmlite.training.train as train_module
-from filmlite import load_pretrained
+from filmlite.film import objective
+from filmlite import FILM, load_pretrained
 from filmlite.io.checkpoint import read_checkpoint, training_totals
 from filmlite.training.train import (
     LR_DECAY, RECIPES, StreamSampler, TrainConfig, build_parser, build_sources, config_from_args, learning_rate,
@@ -62,7 +63,7 @@ def test_a_short_run_writes_everything(tmp_path):
     assert model.config == TINY and model.metadata["step"] == 4
     assert read_checkpoint(run / "checkpoint.pt").training_state["step"] == 4
     # training changed the weights
-    fresh = train_module.FILM(TINY).state_dict()
+    fresh = FILM(TINY).state_dict()
     torch.manual_seed(0)
     assert any(not torch.equal(fresh[k], v) for k, v in model.state_dict().items())
 
@@ -226,10 +227,10 @@ def test_warp_loss_is_zero_for_a_perfect_flow_and_matches_a_direct_computation()
     middles = image_pyramid(target, 3)
     perfect = [torch.cat([m, torch.zeros(2, 4, *m.shape[-2:])], 1) for m in middles]
     stages = FILMIntermediates(*([None] * 8), warped0=perfect, warped1=perfect, aligned_pyramid=None, output=None)
-    assert float(train_module.warp_loss(stages, target)) == 0.0
+    assert float(objective.warp_loss(stages, target)) == 0.0
     shifted = [torch.cat([m + 0.1, torch.zeros(2, 4, *m.shape[-2:])], 1) for m in middles]
     stages = FILMIntermediates(*([None] * 8), warped0=shifted, warped1=perfect, aligned_pyramid=None, output=None)
-    assert float(train_module.warp_loss(stages, target)) == pytest.approx(0.1)
+    assert float(objective.warp_loss(stages, target)) == pytest.approx(0.1)
 
 
 def test_teacher_loss_follows_dis_flow_per_level():
@@ -247,8 +248,8 @@ def test_teacher_loss_follows_dis_flow_per_level():
     def stages(fwd, bwd):
         return FILMIntermediates(None, None, None, None, None, None, fwd, bwd, warped0=[None] * fused,
                                  warped1=[None] * fused, aligned_pyramid=None, output=None)
-    right = float(train_module.teacher_loss(stages(exact_fwd, exact_bwd), x0, x1))
-    wrong = float(train_module.teacher_loss(stages(zero, zero), x0, x1))
+    right = float(objective.teacher_loss(stages(exact_fwd, exact_bwd), x0, x1))
+    wrong = float(objective.teacher_loss(stages(zero, zero), x0, x1))
     # zero flow is off in u by (6 + 3 + 1.5) / 3 = 3.5 px on average over the levels, and right in v
     assert wrong == pytest.approx(3.5 / 2, abs=0.25)
     assert right < 0.5

@@ -12,6 +12,7 @@ import filmlite
 import filmlite.inference.interpolation
 from filmlite import FILM
 from filmlite.io import video
+from filmlite.inference import slowmo, recursion
 from conftest import TINY
 
 
@@ -232,7 +233,7 @@ def test_scene_cuts_between_two_shots():
 # ------------------------------------------------------------------------------------------------ slow motion
 @pytest.mark.parametrize("factor", [2, 3, 4, 5, 6, 7, 8, 12])
 def test_slowmo_times_are_the_nearest_dyadic_times(factor):
-    times = video.slowmo_times(factor)
+    times = slowmo.slowmo_times(factor)
     depth = math.ceil(math.log2(factor))
     grid = [Fraction(k, 2**depth) for k in range(2**depth + 1)]
     expected = [min(grid, key=lambda t: abs(t - Fraction(j, factor))) for j in range(1, factor)]
@@ -240,15 +241,15 @@ def test_slowmo_times_are_the_nearest_dyadic_times(factor):
     assert len(set(times)) == factor - 1 and all(0 < t < 1 for t in times)
     if factor & (factor - 1) == 0:
         assert times == [Fraction(j, factor) for j in range(1, factor)]
-        assert video.describe_times(factor) is None
+        assert slowmo.describe_times(factor) is None
     else:
-        assert ", ".join(map(str, times)) in video.describe_times(factor)
+        assert ", ".join(map(str, times)) in slowmo.describe_times(factor)
 
 
 def test_frames_at_equals_the_official_recursion():
     model = FILM(TINY).eval()
     x0, x1 = torch.rand(2, 3, 16, 24)
-    ours = video.frames_at(model, x0, x1, [Fraction(j, 4) for j in range(1, 4)])
+    ours = list(recursion.frames_at(model, x0, x1, [Fraction(j, 4) for j in range(1, 4)]))
     recursive = filmlite.interpolate_recursive(model, [x0, x1], times_to_interpolate=2)
     assert all(torch.equal(a, b) for a, b in zip(ours, recursive[1:4]))
 
@@ -256,19 +257,19 @@ def test_frames_at_equals_the_official_recursion():
 def test_frames_at_computes_only_what_is_needed(monkeypatch):
     model = FILM(TINY).eval()
     calls = []
-    original = filmlite.inference.interpolation.interpolate
-    monkeypatch.setattr(filmlite.inference.interpolation, "interpolate", lambda *a, **k: calls.append(1) or original(*a, **k))
+    original = recursion.interpolate
+    monkeypatch.setattr(recursion, "interpolate", lambda *a, **k: calls.append(1) or original(*a, **k))
     x0, x1 = torch.rand(2, 3, 16, 16)
-    video.frames_at(model, x0, x1, video.slowmo_times(5))  # 1/4, 3/8, 5/8, 3/4: also needs 1/2
+    list(recursion.frames_at(model, x0, x1, slowmo.slowmo_times(5)))  # 1/4, 3/8, 5/8, 3/4: also needs 1/2
     assert len(calls) == 5
     with pytest.raises(ValueError, match="2\\^d"):
-        video.frames_at(model, x0, x1, [Fraction(1, 3)])
+        list(recursion.frames_at(model, x0, x1, [Fraction(1, 3)]))
 
 
 def test_slowmo_frames_count_inputs_and_cuts():
     model = FILM(TINY).eval()
     frames = smooth_frames(4, 16, 16)
-    out = list(video.slowmo_frames(model, frames, 3, cuts=[2]))
+    out = list(slowmo.slowmo_frames(model, frames, 3, cuts=[2]))
     assert len(out) == (4 - 1) * 3 + 1
     for i, f in enumerate(frames):  # the inputs stay where they were
         assert torch.equal(out[3 * i], f.float() / 255)
@@ -281,14 +282,14 @@ def test_slowmo_video_with_cut_and_audio(tmp_path):
     frames = torch.cat([smooth_frames(5, 32, 32, seed=1), 255 - smooth_frames(5, 32, 32, seed=2)])
     source = make_video(tmp_path / "in.mp4", frames, fps=10)
     notes = []
-    summary = video.slowmo(model, source, tmp_path / "slow.mp4", 2, log=notes.append, progress=False)
+    summary = slowmo.slowmo(model, source, tmp_path / "slow.mp4", 2, log=notes.append, progress=False)
     assert summary["cuts"] == [5] and summary["output_frames"] == 19 and summary["audio"] is None
     assert any("scene cut" in n for n in notes) and any("audio dropped" in n for n in notes)
     info = video.video_info(tmp_path / "slow.mp4")
     assert (info.frames, info.fps, info.has_audio) == (19, 10, False)
 
     notes.clear()
-    summary = video.slowmo(model, source, tmp_path / "same_length.mp4", 2, fps=20, log=notes.append, progress=False)
+    summary = slowmo.slowmo(model, source, tmp_path / "same_length.mp4", 2, fps=20, log=notes.append, progress=False)
     assert summary["audio"] == "copied"
     assert audio_payloads(tmp_path / "same_length.mp4") == audio_payloads(source)
     assert video.video_info(tmp_path / "same_length.mp4").fps == 20

@@ -68,7 +68,7 @@ def test_center_crop_to_multiple():
         viz.center_crop_to_multiple(torch.rand(3, 20, 100), 64)
 
 
-# ---------------------------------------------------------------------------------------------- stage 1
+# ---------------------------------------------------------------------------------------------- Sec. 3.1: pyramid
 def test_pyramid_level_view_is_the_block_mean_enlarged():
     image = torch.rand(1, 3, 32, 48)
     pyramid = filmlite.image_pyramid(image, 4)
@@ -101,7 +101,7 @@ def test_pyramid_mosaic_puts_levels_where_the_docstring_says():
     assert (mosaic[16:18, 34:] == 1).all()  # the white gap
 
 
-# ---------------------------------------------------------------------------------------------- stages 2-3
+# ---------------------------------------------------------------------------------------------- Sec. 3.1: encoder
 @pytest.mark.parametrize("config", [TINY, FILMConfig.lite(), FILMConfig.film()])
 def test_cascade_table_adds_up_to_the_feature_channels(config):
     table = viz.cascade_table(config)
@@ -316,12 +316,14 @@ def test_disagreement_and_forward_backward_error():
 class Averager(torch.nn.Module):
     """A stand-in model whose middle frame is the average of its inputs."""
 
+    name, any_time = "averager", False
+
     def __init__(self):
         super().__init__()
         self.config = TINY
         self.dummy = torch.nn.Parameter(torch.zeros(()))
 
-    def forward(self, x0, x1):
+    def forward(self, x0, x1, t=0.5):
         return (x0 + x1) / 2
 
 

@@ -536,14 +536,14 @@ def interpolation_memory(size: int, tile_sizes: Sequence[int | None] = (None,), 
 
     import filmlite
 
-    from ..io.checkpoint import DEFAULT_CHECKPOINT
+    from ..io.checkpoint import default_checkpoint
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(filmlite.__file__).resolve().parents[1]),
                                                         os.environ.get("PYTHONPATH", "")])}
     probes = []
     for tile_size in tile_sizes:
         args = {"size": int(size), "tile_size": tile_size, "tile_overlap": tile_overlap, "threads": threads,
-                "checkpoint": str(checkpoint or DEFAULT_CHECKPOINT)}
+                "checkpoint": str(checkpoint or default_checkpoint())}
         probes.append(subprocess.Popen([sys.executable, "-c", _MEMORY_PROBE, json.dumps(args)], env=env, text=True,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE))
     out = []

@@ -6,14 +6,14 @@ each number and every picture says exactly what the code computed:
 
 * **images**: `to_rgb` turns any of filmlite's image layouts into an `(h, w, 3)` array; `resize_nearest`
   enlarges coarse pyramid levels without smoothing, so their pixels stay visible.
-* **the image pyramid** (stage 1, Sec. 3.1): `pyramid_level_view`, `pyramid_level_text`, `pyramid_mosaic`,
+* **the image pyramid** (Sec. 3.1): `pyramid_level_view`, `pyramid_level_text`, `pyramid_mosaic`,
   `motion_per_level`.
-* **the shared encoder and the feature pyramid** (stages 2-3, Sec. 3.1, Fig. 3): `cascade_table`,
+* **the shared encoder and the feature pyramid** (Sec. 3.1, Fig. 3): `cascade_table`,
   `feature_channel_source`, `encoder_parameter_counts`, `feature_channel_view`.
-* **flow and warping** (stages 4 and 6, Sec. 3.2): the flow colour wheel (`flow_to_color`, `color_wheel`),
+* **flow and warping** (Sec. 3.2): the flow colour wheel (`flow_to_color`, `color_wheel`),
   `flow_statistics`, `similarity_flow`, `warp_with_padding`, `forward_splat`, `flow_parameter_counts`,
   `flow_predictor_table`, `translation_sweep`.
-* **fusion and occlusions** (stages 7-8, Sec. 3.3): `disagreement`, `forward_backward_error`.
+* **fusion and occlusions** (Sec. 3.3): `disagreement`, `forward_backward_error`.
 * **time** (FILM's recursive midpoints, `filmlite.interpolate_recursive`): `recursion_times`, `recursion_depths`.
 * **losses** (Sec. 4): `gaussian_blur`, `texture_crops`, `expected_losses`, `gram_change`, `fit_image`.
 * **figures**: `show_images`, `plot_pyramid`, `plot_cascade`, `plot_feature_maps`, `plot_color_wheel`,
@@ -129,7 +129,7 @@ def center_crop_to_multiple(image: torch.Tensor, multiple: int) -> torch.Tensor:
     return image[..., top : top + new_h, left : left + new_w]
 
 
-# =============================================================================================== stage 1: pyramid
+# =============================================================================================== Sec. 3.1: pyramid
 def level_size(pyramid: Sequence[torch.Tensor], level: int) -> tuple[int, int]:
     """(height, width) of a pyramid level."""
     return tuple(int(n) for n in pyramid[level].shape[-2:])
@@ -183,7 +183,7 @@ def _check_level(pyramid: Sequence, level: int) -> None:
         raise ValueError(f"level must be in 0..{len(pyramid) - 1} for a pyramid of {len(pyramid)} levels, got {level}")
 
 
-# =============================================================================================== stages 2-3: encoder
+# =============================================================================================== Sec. 3.1: encoder
 def cascade_table(config: FILMConfig) -> list[list[tuple[int, int, int]]]:
     """Where every level of the feature pyramid comes from (Sec. 3.1, Fig. 3), finest level first.
 
@@ -538,7 +538,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def half_flow_sketch(length: int = 160, start: int = 40, width: int = 48, motion: int = 32) -> dict:
-    """FILM's half-flow step (stage 5, Sec. 3.3) in one dimension, where everything can be seen at once.
+    """FILM's half-flow step (Sec. 3.3) in one dimension, where everything can be seen at once.
 
     A textured object, pixels [start, start + width) in frame 0, moves `motion` px to the right over a still
     textured background; frame 1 has it at start + motion, the true middle frame at start + motion / 2. To

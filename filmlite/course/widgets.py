@@ -8,12 +8,12 @@ value (`explorer.level.value = 3`), and check what it then shows: `explorer.text
 
 | explorer | for | controls |
 |---|---|---|
-| `PyramidExplorer` | the image pyramid (stage 1) | level, full size |
-| `FeatureExplorer` | the cascaded feature pyramid (stages 2-3) | level, channel |
-| `FlowExplorer` | flow pyramids, e.g. forward / backward (stage 4) | which flow, level |
-| `WarpExplorer` | backward warping by a flow you move (stage 6) | u, v, angle, scale, padding |
+| `PyramidExplorer` | the image pyramid (Sec. 3.1) | level, full size |
+| `FeatureExplorer` | the cascaded feature pyramid (Sec. 3.1) | level, channel |
+| `FlowExplorer` | flow pyramids, e.g. forward / backward (Sec. 3.2) | which flow, level |
+| `WarpExplorer` | backward warping by a flow you move (Sec. 3.2-3.3) | u, v, angle, scale, padding |
 | `TimeExplorer` | frames of recursive interpolation | frame (with a play button) |
-| `ImageBrowser` | any named images, e.g. warped inputs and output (stages 7-8) | which image |
+| `ImageBrowser` | any named images, e.g. warped inputs and output (Sec. 3.3) | which image |
 
 Widgets need a live notebook to render. Where they do not (a notebook viewed on GitHub, a static export), the
 notebooks draw a static matplotlib figure of the same thing next to every explorer. Display an explorer by

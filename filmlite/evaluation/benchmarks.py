@@ -125,8 +125,9 @@ def evaluate(model, dataset: Dataset, *, limit: int | None = None, progress: boo
     """PSNR and SSIM of `model`'s middle frames on `dataset`'s triplets (the first `limit` of them).
 
     Args:
-        model: a `FILM` (run with `filmlite.interpolate`, `options` being its tile_size, tile_overlap, dtype),
-            or any function `(frame0, frame1) -> middle` of `(1, 3, h, w)` tensors, such as a baseline.
+        model: an interpolator of `filmlite.registry` such as `FILM` (run with `filmlite.interpolate`, `options`
+            being its tile_size, tile_overlap, dtype), or any function `(frame0, frame1) -> middle` of
+            `(1, 3, h, w)` tensors, such as a baseline.
         dataset: triplets `(3, 3, h, w)`; names are taken from its `names` attribute if it has one.
         limit: score only the first `limit` triplets.
         progress: show a tqdm progress bar (on terminals).
@@ -138,18 +139,18 @@ def evaluate(model, dataset: Dataset, *, limit: int | None = None, progress: boo
     """
     from tqdm.auto import tqdm
 
-    from ..inference.interpolation import interpolate
+    from ..inference.interpolation import interpolate, is_interpolator
     from .metrics import psnr, ssim
-    from ..film.model import FILM
 
-    if isinstance(model, FILM):
-        predict = lambda x0, x1: interpolate(model, x0, x1, **options)
+    if is_interpolator(model):
+        predict = lambda x0, x1: interpolate(model, x0, x1, **options)  # noqa: E731
     elif callable(model):
         if options:
-            raise ValueError(f"options {sorted(options)} only apply to a FILM model")
+            raise ValueError(f"options {sorted(options)} only apply to an interpolator such as FILM, not a function")
         predict = model
     else:
-        raise TypeError(f"model must be a FILM or a function (frame0, frame1) -> middle, got {type(model).__name__}")
+        raise TypeError(f"model must be an interpolator (such as a FILM) or a function (frame0, frame1) -> middle, "
+                        f"got {type(model).__name__}")
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     count = len(dataset) if limit is None else min(limit, len(dataset))

@@ -1,4 +1,4 @@
-"""Stages 2 and 3: the shared U-Net encoder and the scale-agnostic (cascaded) feature pyramid.
+"""Sec. 3.1, feature extraction: the shared U-Net encoder and the scale-agnostic (cascaded) feature pyramid.
 
 Sec. 3.1 of the paper, Fig. 3; official `models/film_net/feature_extractor.py`; the idea comes from
 Multi-view Image Fusion (Trinidad et al., 2019).

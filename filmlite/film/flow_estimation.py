@@ -1,4 +1,4 @@
-"""Stage 4: bi-directional residual pyramid flow estimation, with weights shared across scales.
+"""Sec. 3.2, flow estimation: bi-directional residual pyramid flow, with weights shared across scales.
 
 Sec. 3.2 of the paper, Fig. 2 middle; official `models/film_net/pyramid_flow_estimator.py`. The recipe goes
 back to coarse-to-fine flow (Glazer 1987) and is used by SPyNet and PWC-Net:
@@ -35,7 +35,7 @@ from .warp import warp
 class FlowPredictor(nn.Module):
     """P(a, b): a small CNN that reads two aligned feature maps and outputs a flow `(b, 2, h, w)`."""
 
-    def __init__(self, in_channels: int, num_convs: int, filters: int, zero_output: bool = False):
+    def __init__(self, in_channels: int, num_convs: int, filters: int):
         super().__init__()
         self.convs = nn.ModuleList()
         for _ in range(num_convs):
@@ -43,8 +43,6 @@ class FlowPredictor(nn.Module):
             in_channels = filters
         self.reduce = conv(filters, filters // 2, 1)
         self.out = conv(filters // 2, 2, 1)
-        if zero_output:  # FILMConfig.residual_output (lite only): every flow starts at zero
-            nn.init.zeros_(self.out.weight)
 
     def forward(self, features_a: torch.Tensor, features_b: torch.Tensor) -> torch.Tensor:
         x = torch.cat([features_a, features_b], dim=1)  # (b, 2c, h, w)
@@ -68,12 +66,12 @@ class PyramidFlowEstimator(nn.Module):
         for level in range(config.specialized_levels):
             num_convs, filters = config.flow_predictor_size(level)
             in_channels = 2 * config.feature_channels(level)
-            self.specialized.append(FlowPredictor(in_channels, num_convs, filters, config.residual_output))
+            self.specialized.append(FlowPredictor(in_channels, num_convs, filters))
         self.shared = None
         if config.pyramid_levels > config.specialized_levels:
             num_convs, filters = config.flow_predictor_size(config.specialized_levels)
             in_channels = 2 * config.feature_channels(config.specialized_levels)
-            self.shared = FlowPredictor(in_channels, num_convs, filters, config.residual_output)
+            self.shared = FlowPredictor(in_channels, num_convs, filters)
 
     def predictor_for_level(self, level: int) -> FlowPredictor:
         """The predictor used at `level`: its own for the finest levels, the one shared object above."""

@@ -1,4 +1,4 @@
-"""Stages 7 and 8: the aligned pyramid and the fusion decoder.
+"""Sec. 3.3, fusion: the aligned pyramid and the fusion decoder.
 
 Sec. 3.3 of the paper, Fig. 2 right; official `models/film_net/fusion.py`.
 
@@ -19,9 +19,8 @@ FILM has no explicit occlusion mask: the decoder learns where to look.
 nearest-neighbour upsample, a 2x2 convolution without activation ("resize convolution", which avoids the
 checkerboard of transposed convolutions), concatenate with aligned level i, then two conv3x3 + LeakyReLU. A
 final 1x1 convolution gives RGB. The output is the frame itself: no residual on the inputs and no clipping,
-which is left to whoever writes or scores the image. (The lite configuration can switch on
-`FILMConfig.residual_output`, which is not in FILM: there the 1x1 convolution gives a correction that is added
-to the mean of the two warped images, and starts at zero.)
+which is left to whoever writes or scores the image. (The lite configuration's `residual_output` adds the mean
+of the two warped images to this output; it is not FILM's, and lives outside the decoder, in `model.py`.)
 
 TensorFlow pads an even kernel "same" by putting the one extra row and column on the right and bottom. We pad
 one pixel on every side and drop the first output row and column, which is the same thing without copying
@@ -76,11 +75,6 @@ class Fusion(nn.Module):
             coarser = config.aligned_channels(top) if i + 1 == top else config.fusion_filters(i + 1)
             self.levels.append(FusionLevel(coarser, config.aligned_channels(i), config.fusion_filters(i)))
         self.output_conv = conv(config.fusion_filters(0), 3, 1)
-        # Lite only (config.residual_output): the output is mean(warped images) + a correction that starts at 0.
-        self.residual_output = bool(config.residual_output)
-        self.image1_channel = 3 + config.feature_channels(0)  # where warped image 1 starts in aligned level 0
-        if self.residual_output:
-            nn.init.zeros_(self.output_conv.weight)
 
     def forward(self, pyramid: list[torch.Tensor]) -> torch.Tensor:
         """`pyramid`: the aligned pyramid, finest first, `fusion_pyramid_levels` long. Returns `(b, 3, h, w)`."""
@@ -89,8 +83,4 @@ class Fusion(nn.Module):
         x = pyramid[-1]
         for i in range(len(self.levels) - 1, -1, -1):
             x = self.levels[i](x, pyramid[i])
-        x = self.output_conv(x)
-        if self.residual_output:
-            c = self.image1_channel
-            x = x + 0.5 * (pyramid[0][:, :3] + pyramid[0][:, c : c + 3])
-        return x
+        return self.output_conv(x)

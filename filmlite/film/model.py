@@ -1,12 +1,16 @@
-"""The FILM network: the stages composed (Sec. 3, Fig. 2).
+"""The FILM network: Sec. 3.1-3.3 composed (Fig. 2).
 
-    x0, x1 --image_pyramid--> feature_pyramid (shared encoder) --> forward and backward residual flow
-           --> warp images + features to t = 0.5 --> aligned pyramid --> fusion decoder --> middle frame
+    x0, x1 --image_pyramid--> feature pyramids (3.1, shared encoder) --> forward and backward residual flow (3.2)
+           --> warp images + features to t = 0.5 --> aligned pyramid --> fusion decoder (3.3) --> middle frame
 
-`FILM.forward(x0, x1)` returns the raw predicted frame `(b, 3, h, w)`, unclipped, as the official model does
-(a `residual_output` configuration, such as lite, adds the decoder's output to the mean of the warped inputs);
-h and w must be multiples of `config.alignment` (`filmlite.interpolate` pads any size for you).
-`FILM.intermediates(x0, x1)` runs the same computation and returns every stage's output for the lessons.
+`FILM(x0, x1)` returns the raw predicted frame `(b, 3, h, w)`, unclipped, as the official model does; h and w
+must be multiples of `config.alignment` (`filmlite.interpolate` pads any size for you). FILM makes the middle
+frame only: `FILM(x0, x1, t)` refuses any t but 0.5, and more frames come by recursion
+(`filmlite.interpolate_recursive`). `FILM.intermediates(x0, x1)` is the computation itself and returns every
+stage's output for the lessons and the training losses.
+
+The lite configuration's `residual_output` is not FILM's; it lives in this file alone (`start_from_average`,
+`residual_output`), outside FILM's layers.
 
 The two frames go through the shared encoder one after the other, and the flow estimator runs twice, as in the
 paper. (Stacking both frames into one batch computes the same numbers but was no faster on a CPU, and slower at
@@ -65,48 +69,53 @@ class FILMIntermediates:
 class FILM(nn.Module):
     """FILM: Frame Interpolation for Large Motion. `FILM(FILMConfig.film())` is the official network."""
 
+    name = "film"  # as registered in filmlite.registry and recorded in checkpoints
+    any_time = False  # the middle frame only; other times by recursion
+
     def __init__(self, config: FILMConfig | None = None):
         super().__init__()
         self.config = config or FILMConfig.film()
         self.extract = FeatureExtractor(self.config)
         self.predict_flow = PyramidFlowEstimator(self.config)
         self.fuse = Fusion(self.config)
+        if self.config.residual_output:
+            start_from_average(self)
 
-    def forward(self, x0: torch.Tensor, x1: torch.Tensor, intermediates: bool = False) -> torch.Tensor:
-        """Predict the frame halfway between `x0` and `x1` (both `(b, 3, h, w)`, RGB in [0, 1]).
+    def forward(self, x0: torch.Tensor, x1: torch.Tensor, t: float = TIME) -> torch.Tensor:
+        """The frame halfway between `x0` and `x1` (both `(b, 3, h, w)`, RGB in [0, 1]), raw: `(b, 3, h, w)`.
 
-        With `intermediates=True` return `FILMIntermediates` instead (the trainer needs that through the
-        forward call, which is the only method DistributedDataParallel wraps).
+        `t` is there because every interpolator takes it (`filmlite.registry`); FILM only knows t = 0.5.
         """
-        return self._run(x0, x1, keep=intermediates)
+        if float(t) != TIME:
+            raise ValueError(f"FILM makes the middle frame only (t = 0.5), not t = {float(t):g}: its weights were "
+                             "trained for the midpoint. For other times recurse on midpoints: "
+                             "filmlite.interpolate_recursive(model, [x0, x1], k) gives t = j / 2^k, and "
+                             "filmlite.inference.recursion.frames_at(model, x0, x1, times) any such times")
+        return self.intermediates(x0, x1).output
 
     def intermediates(self, x0: torch.Tensor, x1: torch.Tensor) -> FILMIntermediates:
-        """Like `forward`, but return every stage's output (see `FILMIntermediates`)."""
-        return self._run(x0, x1, keep=True)
-
-    def _run(self, x0: torch.Tensor, x1: torch.Tensor, keep: bool):
+        """The whole computation at t = 0.5, returning every stage's output (see `FILMIntermediates`)."""
         self._check_inputs(x0, x1)
         levels, fusion_levels = self.config.pyramid_levels, self.config.fusion_pyramid_levels
 
-        # Stages 1-3: image pyramids, then the cascaded feature pyramids (the same encoder weights for both).
+        # Sec. 3.1: image pyramids, then the cascaded feature pyramids (the same encoder weights for both).
         image_pyramid0, image_pyramid1 = image_pyramid(x0, levels), image_pyramid(x1, levels)
         feature_pyramid0, feature_pyramid1 = self.extract(image_pyramid0), self.extract(image_pyramid1)
 
-        # Stage 4: the same flow estimator in both directions.
+        # Sec. 3.2: the same flow estimator in both directions.
         forward_residuals, forward_flows = self.predict_flow(feature_pyramid0, feature_pyramid1)
         backward_residuals, backward_flows = self.predict_flow(feature_pyramid1, feature_pyramid0)
 
-        # Stages 5-7: input 0 is read along 0.5 * backward flow, input 1 along 0.5 * forward flow.
+        # Sec. 3.3: input 0 is read along 0.5 * backward flow, input 1 along 0.5 * forward flow.
         backward = [TIME * flow for flow in backward_flows[:fusion_levels]]
         forward = [TIME * flow for flow in forward_flows[:fusion_levels]]
         warped0 = warp_pyramid([torch.cat(p, dim=1) for p in zip(image_pyramid0, feature_pyramid0)], backward)
         warped1 = warp_pyramid([torch.cat(p, dim=1) for p in zip(image_pyramid1, feature_pyramid1)], forward)
         aligned = aligned_pyramid(warped0, warped1, backward, forward)
-
-        # Stage 8.
         output = self.fuse(aligned)
-        if not keep:
-            return output
+        if self.config.residual_output:
+            output = residual_output(output, warped0[0], warped1[0])
+
         return FILMIntermediates(
             image_pyramid0=image_pyramid0,
             image_pyramid1=image_pyramid1,
@@ -139,3 +148,19 @@ class FILM(nn.Module):
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+# ---- not FILM: the lite configuration's residual output (FILMConfig.residual_output) ----------------------------
+def start_from_average(model: FILM) -> None:
+    """Zero the last layer of every flow predictor and of the decoder: the untrained network predicts zero flow and
+    zero correction, so with `residual_output` it starts as frame averaging, and a short CPU run only has to learn
+    what beats that. FILM's own layers start at random like every other layer."""
+    predictors = [*model.predict_flow.specialized] + ([model.predict_flow.shared] if model.predict_flow.shared else [])
+    for last in [p.out for p in predictors] + [model.fuse.output_conv]:
+        nn.init.zeros_(last.weight)
+
+
+def residual_output(correction: torch.Tensor, warped0: torch.Tensor, warped1: torch.Tensor) -> torch.Tensor:
+    """The frame as the decoder's output added to the mean of the two warped inputs (finest level, image channels);
+    FILM's decoder outputs the frame itself."""
+    return correction + 0.5 * (warped0[:, :3] + warped1[:, :3])

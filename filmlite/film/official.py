@@ -85,5 +85,5 @@ def load_official(path: str | Path, *, device: str | torch.device | None = None)
     target = resolve_device(device)
     config = FILMConfig.film()
     state = {port_key_to_filmlite(k, config): v.float().contiguous() for k, v in read_port_state_dict(path).items()}
-    model = model_from_state_dict(config, state, str(path))
+    model = model_from_state_dict(FILM.name, config, state, str(path))
     return model.to(target).eval()

@@ -1,4 +1,4 @@
-"""Stage 1: the image pyramid.
+"""The image pyramid (Sec. 3.1): every later stage works on its levels.
 
 FILM looks at the two input frames at several scales (Sec. 3.1, Fig. 2 left). Large motion at full
 resolution is small motion a few levels down: a 96-pixel jump is 3 pixels at level 5 (1/32 scale), which

@@ -1,4 +1,4 @@
-"""Stage 6: backward warping.
+"""Backward warping: Sec. 3.2 aligns features with it, Sec. 3.3 moves the inputs to t = 0.5.
 
 FILM never splats pixels forward. To build the middle frame it *reads* from each input: the output pixel
 at (x, y) takes the colour (and features) of the source at (x + u, y + v), where (u, v) is a flow that

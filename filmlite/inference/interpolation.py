@@ -1,15 +1,9 @@
-"""Using a trained FILM: any image size, single pairs or batches, and many frames by recursion.
+"""Using a trained interpolator on real frames: any image size, single pairs or batches, any time it makes.
 
-`FILM.forward` is the network as the paper defines it: inputs whose sides are multiples of 2^(levels-1),
-raw (unclipped) output. `interpolate` wraps it the way the official `eval/interpolator.py` does: pad both
-frames with zeros, centred, up to the next multiple of `config.alignment` (64 for FILM), run, crop back, and
-clip to [0, 1].
-
-**More than one frame.** FILM's weights only know t = 0.5. To get 2^k - 1 frames between two inputs, FILM
-recurses depth first: the middle frame, then the middle of each half, and so on (official
-`eval/util.py: interpolate_recursively`). n input frames and k levels of recursion give (n - 1) * 2^k + 1
-frames, and each new frame costs one network call. The intermediate frames it feeds back in are clipped to
-[0, 1], like images written to disk.
+A network (`FILM.forward`, or any model of `filmlite.registry`) takes inputs whose sides are multiples of
+`model.config.alignment` and returns raw (unclipped) output. `interpolate` wraps it the way FILM's official
+`eval/interpolator.py` does: pad both frames with zeros, centred, up to the next multiple of the alignment (64 for
+FILM), run, crop back, and clip to [0, 1]. More than one frame: `filmlite.inference.recursion`.
 
 **Layout.** On the CPU, `interpolate` hands the network its inputs in `channels_last` memory layout: every
 later tensor follows, and oneDNN's convolutions over large, thin feature maps run up to twice as fast that way
@@ -30,12 +24,9 @@ measures it.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-
 import torch
 import torch.nn.functional as F
 
-from ..film.model import FILM
 from .tiling import blend_tiles, check_tiling
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -99,31 +90,35 @@ def crop(x: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
     return x[..., top : top + h, left : left + w]
 
 
+def is_interpolator(model) -> bool:
+    """Whether `model` offers what every interpolator offers (see `filmlite.registry`)."""
+    return isinstance(model, torch.nn.Module) and hasattr(getattr(model, "config", None), "alignment") \
+        and hasattr(model, "any_time")
+
+
 def check_model(model) -> None:
-    """Refuse anything that is not a FILM network, saying how to get one."""
-    if not (isinstance(model, torch.nn.Module) and hasattr(getattr(model, "config", None), "alignment")):
+    """Refuse anything that is not an interpolator (see `filmlite.registry`), saying how to get one."""
+    if not is_interpolator(model):
         what = f"the string {model!r}" if isinstance(model, str) else type(model).__name__
-        raise TypeError(f"model must be a FILM network (filmlite.FILM), got {what}; load one with "
-                        "filmlite.load_pretrained() or filmlite.load_official(path)")
+        raise TypeError(f"model must be an interpolator such as filmlite.FILM (an nn.Module with `config.alignment` "
+                        f"and `any_time`), got {what}; load one with filmlite.load_pretrained() or "
+                        "filmlite.load_official(path)")
+
+
+def check_time(model, t) -> float:
+    """`t` as a float strictly between 0 and 1 that `model` can make, or an error naming the fix."""
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t < 1:
+        raise ValueError(f"t must be a number strictly between 0 (x0) and 1 (x1), got {t!r}")
+    if not model.any_time and t != 0.5:
+        raise ValueError(f"{type(model).__name__} makes the middle frame only (t = 0.5), not t = {t:g}. For other "
+                         "times recurse on midpoints: filmlite.interpolate_recursive(model, [x0, x1], k) gives "
+                         "t = j / 2^k, filmlite.inference.recursion.frames_at(model, x0, x1, times) any such times")
+    return float(t)
 
 
 def model_device(model: torch.nn.Module) -> torch.device:
     check_model(model)
     return next(model.parameters()).device
-
-
-# interpolate_recursive holds all its frames in memory: past this many new frames it asks for allow_large=True
-MAX_NEW_FRAMES = 10_000
-
-
-def check_depth(times_to_interpolate) -> int:
-    """The recursion depth as an int >= 0, or an error naming the fix."""
-    if isinstance(times_to_interpolate, bool) or not isinstance(times_to_interpolate, int):
-        raise TypeError(f"times_to_interpolate must be a whole number (an int: 1, 2, 3, ...), got "
-                        f"{times_to_interpolate!r}; it is the recursion depth, giving 2^k - 1 new frames per pair")
-    if times_to_interpolate < 0:
-        raise ValueError(f"times_to_interpolate must be >= 0, got {times_to_interpolate}")
-    return times_to_interpolate
 
 
 def autocast_dtype(dtype, device: torch.device) -> torch.dtype | None:
@@ -149,8 +144,9 @@ def autocast_dtype(dtype, device: torch.device) -> torch.dtype | None:
     return dtype
 
 
-def run_network(model: FILM, x0: torch.Tensor, x1: torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """Run the network once on two float `(b, 3, h, w)` frames of any size: pad, predict, crop back.
+def run_network(model, x0: torch.Tensor, x1: torch.Tensor, dtype: torch.dtype | None = None,
+                t: float = 0.5) -> torch.Tensor:
+    """Run the network once on two float `(b, 3, h, w)` frames of any size for time `t`: pad, predict, crop back.
 
     Raw (unclipped) float32 output on `x0`'s device. The network runs on the model's device, in channels_last
     on a CPU, and under `torch.autocast(dtype)` if `dtype` is given. Call it inside `torch.no_grad()`.
@@ -160,15 +156,25 @@ def run_network(model: FILM, x0: torch.Tensor, x1: torch.Tensor, dtype: torch.dt
     a, box = pad_to_multiple(x0.to(device), model.config.alignment)
     b, _ = pad_to_multiple(x1.to(device), model.config.alignment)
     with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
-        y = model(a.contiguous(memory_format=layout), b.contiguous(memory_format=layout))
+        y = model(a.contiguous(memory_format=layout), b.contiguous(memory_format=layout), t)
     return crop(y, box).to(x0.device, torch.float32)
 
 
+def check_options(model, *, tile_size: int | None = None, tile_overlap: int = 64,
+                  dtype: torch.dtype | str | None = None) -> torch.dtype | None:
+    """Check the options of `interpolate` against `model` before any work; returns the autocast dtype."""
+    precision = autocast_dtype(dtype, model_device(model))
+    if tile_size is not None:
+        check_tiling(tile_size, tile_overlap, model.config.alignment)
+    return precision
+
+
 def predict(
-    model: FILM,
+    model,
     x0: torch.Tensor,
     x1: torch.Tensor,
     *,
+    t: float = 0.5,
     tile_size: int | None = None,
     tile_overlap: int = 64,
     dtype: torch.dtype | str | None = None,
@@ -178,32 +184,35 @@ def predict(
     `x0`, `x1` are float `(b, 3, h, w)`; the keywords are those of `interpolate`. Call it inside
     `torch.no_grad()`. For benchmarks and lessons that compare raw outputs (clipping can hide differences).
     """
-    precision = autocast_dtype(dtype, model_device(model))
+    precision = check_options(model, tile_size=tile_size, tile_overlap=tile_overlap, dtype=dtype)
     if tile_size is None:
-        return run_network(model, x0, x1, precision)
+        return run_network(model, x0, x1, precision, t)
     alignment = model.config.alignment
     tile = check_tiling(tile_size, tile_overlap, alignment)
     # Tile the frame as the whole-frame network sees it: padded to the alignment (see filmlite.inference.tiling).
     a, box = pad_to_multiple(x0, alignment)
     b, _ = pad_to_multiple(x1, alignment)
-    run = lambda t0, t1: run_network(model, t0, t1, precision)  # noqa: E731
+    run = lambda t0, t1: run_network(model, t0, t1, precision, t)  # noqa: E731
     return crop(blend_tiles(run, a, b, tile, tile_overlap, grid=alignment), box)
 
 
 def interpolate(
-    model: FILM,
+    model,
     x0: torch.Tensor,
     x1: torch.Tensor,
     *,
+    t: float = 0.5,
     tile_size: int | None = None,
     tile_overlap: int = 64,
     dtype: torch.dtype | str | None = None,
 ) -> torch.Tensor:
-    """The frame halfway between `x0` and `x1`, any size, clipped to [0, 1].
+    """The frame at time `t` between `x0` (t = 0) and `x1` (t = 1), any size, clipped to [0, 1].
 
     Args:
-        model: a `FILM` (any configuration).
+        model: any interpolator of `filmlite.registry`: a `FILM` (any configuration), ...
         x0, x1: `(3, h, w)` or `(b, 3, h, w)` RGB in [0, 1] (or uint8), same shape.
+        t: the time, strictly between 0 and 1. A midpoint-only model (`model.any_time` False, as FILM) takes
+            0.5 alone; `interpolate_recursive` reaches other times by recursing on midpoints.
         tile_size: None runs the whole frame at once. A number of pixels cuts the frames into tiles of that
             side (rounded up to a multiple of `model.config.alignment`) that overlap by at least
             `tile_overlap` pixels, and blends the tile outputs with smooth weights (`filmlite.inference.tiling`): memory
@@ -217,6 +226,7 @@ def interpolate(
         float32 tensor of the inputs' shape, on `x0`'s device. Runs without gradients on the model's device.
     """
     check_model(model)
+    t = check_time(model, t)
     a, single = as_frame_batch(x0, "x0")
     b, _ = as_frame_batch(x1, "x1")
     if a.shape != b.shape:
@@ -225,88 +235,6 @@ def interpolate(
             "resize or crop one of them first"
         )
     with torch.no_grad():
-        y = predict(model, a, b, tile_size=tile_size, tile_overlap=tile_overlap, dtype=dtype)
+        y = predict(model, a, b, t=t, tile_size=tile_size, tile_overlap=tile_overlap, dtype=dtype)
     y = y.clamp(0, 1).to(x0.device).contiguous()
     return y[0] if single else y
-
-
-def iter_recursive(
-    model: FILM,
-    frames: Sequence[torch.Tensor],
-    times_to_interpolate: int,
-    *,
-    tile_size: int | None = None,
-    tile_overlap: int = 64,
-    dtype: torch.dtype | str | None = None,
-) -> Iterator[torch.Tensor]:
-    """Yield the frames of `interpolate_recursive` one at a time, in order (memory stays at a few frames).
-
-    `tile_size`, `tile_overlap` and `dtype` are checked first and go to every `interpolate` call.
-    """
-    check_depth(times_to_interpolate)
-    check_model(model)
-    if len(frames) < 2:
-        raise ValueError(f"need at least 2 frames to interpolate between, got {len(frames)}")
-    shape = tuple(frames[0].shape)
-    for i, frame in enumerate(frames):
-        if tuple(frame.shape) != shape:
-            raise ValueError(f"all frames must have the same shape: frame 0 is {shape}, frame {i} is {tuple(frame.shape)}")
-    autocast_dtype(dtype, model_device(model))
-    if tile_size is not None:
-        check_tiling(tile_size, tile_overlap, model.config.alignment)
-    options = {"tile_size": tile_size, "tile_overlap": tile_overlap, "dtype": dtype}
-
-    def between(start: torch.Tensor, end: torch.Tensor, depth: int) -> Iterator[torch.Tensor]:
-        # Depth first: everything from start up to (not including) end.
-        if depth == 0:
-            yield start
-            return
-        middle = interpolate(model, start, end, **options)
-        yield from between(start, middle, depth - 1)
-        yield from between(middle, end, depth - 1)
-
-    for start, end in zip(frames[:-1], frames[1:]):
-        yield from between(start, end, times_to_interpolate)
-    yield frames[-1]
-
-
-def interpolate_recursive(
-    model: FILM,
-    frames,
-    times_to_interpolate: int = 1,
-    *,
-    tile_size: int | None = None,
-    tile_overlap: int = 64,
-    dtype: torch.dtype | str | None = None,
-    allow_large: bool = False,
-):
-    """Insert 2^k - 1 frames between every pair of consecutive `frames` (k = `times_to_interpolate`).
-
-    Args:
-        model: a `FILM`.
-        frames: a list of `(3, h, w)` / `(1, 3, h, w)` tensors, or one `(n, 3, h, w)` tensor.
-        times_to_interpolate: recursion depth k (an int); 0 returns the inputs.
-        tile_size, tile_overlap, dtype: as for `interpolate`, used for every new frame.
-        allow_large: every frame is kept in memory and costs one network run, so more than `MAX_NEW_FRAMES`
-            (10,000) new frames are refused unless this is True; `iter_recursive` streams them instead.
-
-    Returns:
-        (n - 1) * 2^k + 1 frames: a list if `frames` was a list, an `(m, 3, h, w)` tensor if it was a tensor.
-        Input frames are passed through unchanged.
-    """
-    options = {"tile_size": tile_size, "tile_overlap": tile_overlap, "dtype": dtype}
-    check_depth(times_to_interpolate)
-    count = len(frames)
-    new = max(count - 1, 0) * (2**times_to_interpolate - 1)
-    if new > MAX_NEW_FRAMES and not allow_large:
-        pixels = frames[0].shape[-2] * frames[0].shape[-1] if count else 0
-        memory = (new + count) * 3 * pixels * 4  # float32 frames
-        raise ValueError(f"times_to_interpolate={times_to_interpolate} asks for {new:,} new frames ({count - 1} "
-                         f"pair(s) x (2^{times_to_interpolate} - 1)), one network run each, about "
-                         f"{memory / 2**30:.3g} GiB held in memory; use a smaller depth, iterate with "
-                         "filmlite.iter_recursive (one frame at a time), or pass allow_large=True to insist")
-    if isinstance(frames, torch.Tensor):
-        if frames.dim() != 4:
-            raise ValueError(f"a tensor of frames must be (n, 3, h, w), got {tuple(frames.shape)}")
-        return torch.stack(list(iter_recursive(model, list(frames), times_to_interpolate, **options)))
-    return list(iter_recursive(model, list(frames), times_to_interpolate, **options))

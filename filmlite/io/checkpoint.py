@@ -1,10 +1,12 @@
-"""Saving and loading weights: filmlite checkpoints, and the official FILM weights via the PyTorch port.
+"""Saving and loading weights: filmlite checkpoints of any registered model, written atomically.
 
 **filmlite checkpoints** are one `torch.save` file holding plain data only, so they load with
 `torch.load(..., weights_only=True)` (no pickled code runs):
 
-    {"format": "filmlite.checkpoint", "version": 1,
-     "config": FILMConfig as a dict, "state_dict": {name: tensor}, "metadata": {anything plain}}
+    {"format": "filmlite.checkpoint", "version": 1, "model": "film" (a name in filmlite.registry),
+     "config": the model's config as a dict, "state_dict": {name: tensor}, "metadata": {anything plain}}
+
+A file without "model" (every file written before there were several models) holds FILM.
 
 They are written atomically: to a temporary file in the same folder, flushed to disk, then renamed over the
 target. An interrupted save leaves the previous checkpoint intact, never half a file.
@@ -22,19 +24,24 @@ from pathlib import Path
 
 import torch
 
-from ..film.config import FILMConfig
+from .. import registry
 from ..device import resolve_device
-from ..film.model import FILM
 
 FORMAT = "filmlite.checkpoint"
 VERSION = 1
-# The checkpoint the project trained itself (see data/checkpoints/MODEL_CARD.md); FILMLITE_CHECKPOINT overrides.
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "data" / "checkpoints" / "filmlite-lite.pt"
+UNNAMED = "film"  # the model of a checkpoint that names none
+
+
+def default_checkpoint() -> Path:
+    """The checkpoint `load_pretrained()` reads: `$FILMLITE_CHECKPOINT`, else the bundled FILM-lite, the model the
+    project trained itself (data/checkpoints/MODEL_CARD.md)."""
+    return Path(os.environ.get("FILMLITE_CHECKPOINT") or registry.get("film").checkpoint)
 
 
 @dataclass
 class Checkpoint:
-    config: FILMConfig
+    model: str  # its name in filmlite.registry
+    config: object  # that model's configuration
     state_dict: dict
     metadata: dict
     training_state: dict | None = None
@@ -97,8 +104,9 @@ def _check_plain(value, where: str) -> None:
     )
 
 
-def save_checkpoint(path: str | Path, model: FILM, *, training_state: dict | None = None, **metadata) -> Path:
-    """Write `model`'s configuration and weights, plus `metadata` (plain values, e.g. step=1000), atomically.
+def save_checkpoint(path: str | Path, model: torch.nn.Module, *, training_state: dict | None = None, **metadata) -> Path:
+    """Write which model `model` is, its configuration and weights, plus `metadata` (plain values, e.g.
+    step=1000), atomically. `model` is any interpolator of `filmlite.registry`.
 
     `training_state` (optimizer state, step, ...; see `filmlite.training.train`) makes it a resumable training
     checkpoint; readers that only want the model ignore it.
@@ -107,6 +115,7 @@ def save_checkpoint(path: str | Path, model: FILM, *, training_state: dict | Non
     payload = {
         "format": FORMAT,
         "version": VERSION,
+        "model": registry.of(model).name,
         "config": model.config.to_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "metadata": metadata,
@@ -171,27 +180,33 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
     missing = [key for key in ("config", "state_dict") if not isinstance(payload.get(key), dict)]
     if missing:
         raise ValueError(f"{path} is an incomplete filmlite checkpoint: no {' or '.join(missing)}")
+    name = payload.get("model", UNNAMED)
+    if name not in registry.MODELS:
+        raise ValueError(f"{path} holds a model called {name!r}, which this filmlite does not know (it knows "
+                         f"{', '.join(sorted(registry.MODELS))}); upgrade filmlite")
     return Checkpoint(
-        config=FILMConfig.from_dict(payload["config"]),
+        model=name,
+        config=registry.get(name).config.from_dict(payload["config"]),
         state_dict=payload["state_dict"],
         metadata=payload.get("metadata", {}),
         training_state=payload.get("training_state"),
     )
 
 
-def model_from_state_dict(config: FILMConfig, state_dict: dict, source: str) -> FILM:
-    """Build `FILM(config)` holding `state_dict`'s tensors, refusing weights that do not fit.
+def model_from_state_dict(name: str, config, state_dict: dict, source: str) -> torch.nn.Module:
+    """Build the model registered as `name` of configuration `config`, holding `state_dict`'s tensors, refusing
+    weights that do not fit.
 
     The model is built on the "meta" device (shapes only, no memory, no random initialisation) and the loaded
-    tensors are assigned to it: the 34M-parameter official model loads without initialising it first.
+    tensors are assigned to it: the 34M-parameter official FILM loads without initialising it first.
     """
     with torch.device("meta"):
-        model = FILM(config)
+        model = registry.get(name).model(config)
     load_state_dict_checked(model, state_dict, source, assign=True)
     return model
 
 
-def load_state_dict_checked(model: FILM, state_dict: dict, source: str, assign: bool = False) -> None:
+def load_state_dict_checked(model: torch.nn.Module, state_dict: dict, source: str, assign: bool = False) -> None:
     """`model.load_state_dict` with an error that names the first mismatched keys and shapes."""
     expected = model.state_dict()
     missing = [k for k in expected if k not in state_dict]
@@ -221,36 +236,55 @@ def load_state_dict_checked(model: FILM, state_dict: dict, source: str, assign: 
 
 
 def load_pretrained(
-    path: str | Path | None = None,
+    name_or_path: str | Path | None = None,
     *,
     device: str | torch.device | None = None,
-    expect_config: FILMConfig | None = None,
-) -> FILM:
-    """Load a filmlite checkpoint and rebuild the model of the configuration it was saved with.
+    expect_config=None,
+) -> torch.nn.Module:
+    """Load a filmlite checkpoint and rebuild the model and configuration it was saved with.
 
     Args:
-        path: the checkpoint; default `$FILMLITE_CHECKPOINT` or the one bundled in `data/checkpoints/`.
+        name_or_path: a checkpoint file, or the name of a model that ships with a checkpoint ("film": the bundled
+            FILM-lite; `filmlite.registry.MODELS`); default `$FILMLITE_CHECKPOINT`, else the bundled FILM-lite.
         device: where to put the model (default: `filmlite.default_device()`: cuda, then mps, then cpu).
-        expect_config: if given, refuse a checkpoint of any other configuration, naming the differences.
+        expect_config: if given, refuse a checkpoint of any other model or configuration, naming the differences.
 
     Returns:
         the model in eval mode, with the checkpoint's metadata as `model.metadata`.
     """
-    if path is None:
-        path = os.environ.get("FILMLITE_CHECKPOINT") or DEFAULT_CHECKPOINT
-        if not Path(path).is_file():
+    path = checkpoint_path(name_or_path)
+    target = resolve_device(device)  # a bad device is named before the file is read
+    ckpt = read_checkpoint(path)
+    if expect_config is not None and ckpt.config != expect_config:
+        if type(ckpt.config) is not type(expect_config):
+            raise ValueError(f"{path} holds a {ckpt.model} model, not one of {type(expect_config).__name__}")
+        diff = ", ".join(f"{k}: {a} expected, {b} in the file" for k, (a, b) in expect_config.differences(ckpt.config).items())
+        raise ValueError(f"{path} holds a model of another configuration ({diff})")
+    model = model_from_state_dict(ckpt.model, ckpt.config, ckpt.state_dict, str(path))
+    model.metadata = ckpt.metadata
+    return model.to(target).eval()
+
+
+def checkpoint_path(name_or_path: str | Path | None) -> Path:
+    """The file `load_pretrained(name_or_path)` reads, or an error saying how to get one."""
+    if name_or_path is None:
+        path = default_checkpoint()
+        if not path.is_file():
             raise FileNotFoundError(
                 f"the default checkpoint {path} is not there. Clone the repository (the checkpoint lives in "
                 "data/checkpoints/), pass a path, or set FILMLITE_CHECKPOINT"
             )
-    target = resolve_device(device)  # a bad device is named before the file is read
-    ckpt = read_checkpoint(path)
-    if expect_config is not None and ckpt.config != expect_config:
-        diff = ", ".join(f"{k}: {a} expected, {b} in the file" for k, (a, b) in expect_config.differences(ckpt.config).items())
-        raise ValueError(f"{path} holds a model of another configuration ({diff})")
-    model = model_from_state_dict(ckpt.config, ckpt.state_dict, str(path))
-    model.metadata = ckpt.metadata
-    return model.to(target).eval()
+        return path
+    if isinstance(name_or_path, str) and name_or_path in registry.MODELS and not Path(name_or_path).exists():
+        bundled = registry.get(name_or_path).checkpoint
+        if bundled is None:
+            raise FileNotFoundError(f"no checkpoint ships with {name_or_path}; train one (python -m filmlite train "
+                                    f"--model {name_or_path}) and pass its path")
+        if not bundled.is_file():
+            raise FileNotFoundError(f"the bundled {name_or_path} checkpoint {bundled} is not there; clone the "
+                                    "repository (checkpoints live in data/checkpoints/) or pass a path")
+        return bundled
+    return Path(name_or_path)
 
 
 def is_torchscript(path: Path) -> bool:

