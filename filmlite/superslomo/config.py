@@ -1,0 +1,95 @@
+"""One configuration object decides every size of Super SloMo.
+
+Jiang et al., *Super SloMo: High Quality Estimation of Multiple Intermediate Frames for Video Interpolation*,
+CVPR 2018, Sec. 3.3 ("Network architecture"), and the public PyTorch reimplementation (avinashpaliwal/Super-SloMo,
+`model.py`), whose sizes the paper configuration follows. Both networks of the method are the same U-Net: a
+first level of two 7x7 convolutions at full resolution, then five levels that each halve the size (2x2 average
+pooling) and apply two convolutions, then five decoder levels back up, each with a skip connection.
+
+`SuperSloMoConfig.paper()` is that network (39,610,473 parameters for the two U-Nets). `SuperSloMoConfig.lite()`
+is the same depth at a quarter of the widths (2.49M parameters), for CPUs, plus two changes listed at `lite`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class SuperSloMoConfig:
+    """Every size of a Super SloMo network.
+
+    Attributes:
+        widths: channels of the U-Net levels, finest first: the full-resolution level, then one per
+            average-pooling step. The decoder mirrors them (its last level has `widths[0]` channels).
+        kernels: kernel size of the two convolutions of each encoder level, finest first (7 at full
+            resolution, 5 one level down, 3 below; every decoder convolution is 3x3).
+        leaky_slope: slope of the LeakyReLU after every convolution (0.1; there is no normalisation).
+        output_activation: the reference code also puts a LeakyReLU after the U-Net's *last* convolution, which
+            shrinks every negative flow and visibility logit by 10 (a quirk, not in the paper's figure). On in
+            `paper()`, off in `lite()`.
+        zero_init: **not in Super SloMo; a training shortcut of the lite model.** The last convolution of both
+            U-Nets starts at zero, so an untrained model has zero flows, no correction and equal visibilities:
+            its output is the blend (1 - t) I0 + t I1, and a short CPU run learns only what beats that.
+    """
+
+    widths: tuple[int, ...] = (32, 64, 128, 256, 512, 512)
+    kernels: tuple[int, ...] = (7, 5, 3, 3, 3, 3)
+    leaky_slope: float = 0.1
+    output_activation: bool = True
+    zero_init: bool = False
+
+    @classmethod
+    def paper(cls) -> SuperSloMoConfig:
+        """The published network: flow U-Net 19,794,116 + refinement U-Net 19,816,357 = 39,610,473 parameters."""
+        return cls()
+
+    @classmethod
+    def lite(cls) -> SuperSloMoConfig:
+        """A quarter of every width (8 .. 128 channels, 2.49M parameters, about 3.25 GMAC per 256x256 pair).
+
+        The depth stays: five poolings, so the coarsest level sees 1/32 of the frame and follows large motion,
+        and inputs are still multiples of 32. Two changes from `paper()`, both for short CPU runs: no LeakyReLU
+        on the outputs (flows may be negative) and `zero_init` (start from the time-weighted blend).
+        """
+        return cls(widths=tuple(w // 4 for w in cls.widths), output_activation=False, zero_init=True)
+
+    def __post_init__(self) -> None:
+        # Tuples, so the config stays hashable and comparable after a round trip through a checkpoint.
+        object.__setattr__(self, "widths", tuple(int(n) for n in self.widths))
+        object.__setattr__(self, "kernels", tuple(int(n) for n in self.kernels))
+        problems = []
+        if len(self.widths) < 2:
+            problems.append(f"widths needs at least 2 levels (one pooling), got {self.widths}")
+        if len(self.kernels) != len(self.widths):
+            problems.append(f"kernels needs one entry per level ({len(self.widths)}), got {len(self.kernels)}")
+        if any(w < 1 for w in self.widths):
+            problems.append(f"every width must be at least 1, got {self.widths}")
+        if any(k < 1 or k % 2 == 0 for k in self.kernels):
+            problems.append(f"kernels must be odd (same padding), got {self.kernels}")
+        if problems:
+            raise ValueError("Invalid SuperSloMoConfig: " + "; ".join(problems))
+
+    @property
+    def alignment(self) -> int:
+        """Height and width must be multiples of this (32 for the paper): every encoder level halves them."""
+        return 2 ** (len(self.widths) - 1)
+
+    # ---- serialisation (as FILMConfig) -------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain Python types only, so a checkpoint loads with `torch.load(..., weights_only=True)`."""
+        d = asdict(self)
+        d["widths"], d["kernels"] = list(self.widths), list(self.kernels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SuperSloMoConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"Unknown SuperSloMoConfig fields {unknown}; known fields are {sorted(known)}")
+        return cls(**d)
+
+    def differences(self, other: SuperSloMoConfig) -> dict:
+        """Fields where `other` differs: {name: (self_value, other_value)}."""
+        return {f.name: (getattr(self, f.name), getattr(other, f.name))
+                for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)}
