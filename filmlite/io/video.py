@@ -43,7 +43,6 @@ import io
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -51,7 +50,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+
+from .atomic import PendingFile, atomic_write
+from .images import shrink
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 VIDEO_FORMATS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska"}  # suffix -> FFmpeg muxer
@@ -102,25 +103,13 @@ def check_max_side(max_side) -> None:
         raise ValueError(f"max_side must be a whole number of pixels >= 1 (or None to keep the size), got {max_side!r}")
 
 
-def resize_frames(frames: torch.Tensor, max_side: int | None) -> torch.Tensor:
-    """Shrink `uint8` frames `(n, 3, h, w)` so the longer side is at most `max_side` (area averaging, which does
-    not alias); frames already small enough are returned unchanged."""
-    check_max_side(max_side)
-    h, w = frames.shape[-2:]
-    if max_side is None or max(h, w) <= max_side:
-        return frames
-    scale = max_side / max(h, w)
-    size = (max(1, round(h * scale)), max(1, round(w * scale)))
-    small = F.interpolate(frames.float(), size=size, mode="area")
-    return small.round().clamp(0, 255).to(torch.uint8)
-
-
 def iter_frames(path: str | Path, max_side: int | None = None, start: int = 0,
                 stop: int | None = None) -> Iterator[torch.Tensor]:
     """Decode frames `start..stop-1` of a video one at a time, each `uint8 (3, h, w)`, RGB, shrunk so its longer
     side is at most `max_side`. Memory stays at one frame, whatever the length of the video."""
     import av
 
+    check_max_side(max_side)
     index = 0
     with _open(path) as container:
         try:
@@ -129,7 +118,7 @@ def iter_frames(path: str | Path, max_side: int | None = None, start: int = 0,
                     break
                 if index >= start:
                     array = frame.to_ndarray(format="rgb24")  # (h, w, 3)
-                    yield resize_frames(torch.from_numpy(array).permute(2, 0, 1)[None], max_side)[0]
+                    yield shrink(torch.from_numpy(array).permute(2, 0, 1), max_side)
         except av.error.FFmpegError as error:
             raise ValueError(f"cannot decode {path} beyond frame {index} (damaged file?): {error}") from None
 
@@ -185,10 +174,12 @@ class FrameSource:
             if first is None:
                 first = (file, frame.shape)
             elif frame.shape != first[1]:
-                size = lambda shape: f"{shape[2]}x{shape[1]}"
+                def size(shape):
+                    return f"{shape[2]}x{shape[1]}"
+
                 raise ValueError(f"frames of different sizes: {first[0].name} is {size(first[1])}, {file.name} is "
                                  f"{size(frame.shape)}; all frames of a sequence must have one size (resize them)")
-            yield resize_frames(frame[None], self.max_side)[0]
+            yield shrink(frame, self.max_side)
 
 
 def open_frames(path: str | Path, fps: float | None = None, max_side: int | None = None) -> FrameSource:
@@ -221,10 +212,7 @@ def cut_scores(frames: torch.Tensor, thumb: int = 64) -> torch.Tensor:
     `thumb`) of it and the frame before. Frame 0 scores 0."""
     frames = frames.float() / 255 if frames.dtype == torch.uint8 else frames.float()
     grey = frames.mean(dim=1, keepdim=True)  # (n, 1, h, w)
-    h, w = grey.shape[-2:]
-    scale = thumb / max(h, w)
-    if scale < 1:
-        grey = F.interpolate(grey, size=(max(1, round(h * scale)), max(1, round(w * scale))), mode="area")
+    grey = shrink(grey, thumb)
     scores = (grey[1:] - grey[:-1]).abs().mean(dim=(1, 2, 3))
     return torch.cat([scores.new_zeros(1), scores])
 
@@ -364,7 +352,8 @@ class FrameWriter:
         crf: H.264 constant-rate factor, 0 (lossless) .. 51; 18 looks lossless, each +6 halves the size.
 
     After `close()`: `count` frames written, `audio` is "copied", "re-encoded to AAC" or None, `notes` lists
-    anything a user should know (such as a GIF frame rate that had to be rounded).
+    anything a user should know (such as a GIF frame rate that had to be rounded). Each format has its own writer
+    below (`_FolderOut`, `_GifOut`, `_VideoOut`), started at the first frame, when the size is known.
     """
 
     def __init__(self, path: str | Path, fps: float = 25.0, *, audio_from: str | Path | None = None,
@@ -377,13 +366,9 @@ class FrameWriter:
             raise ValueError(f"{self.path.name} cannot hold audio; write a video (.mp4, .mov, .mkv) to keep it")
         self.fps, self.crf, self.audio_from, self.overwrite = float(fps), int(crf), audio_from, overwrite
         self.count, self.size, self.audio, self.notes = 0, None, None, []
-        self._tmp: Path | None = None
-        self._container = self._stream = None
-        self._audio_in = self._audio_out = self._audio_packets = self._next_packet = None
-        self._gif_frames: list = []
+        self._out = None
         self._closed = False
 
-    # ---- public ------------------------------------------------------------------------------------------
     def write(self, frames: torch.Tensor) -> None:
         """Append one frame `(3, h, w)` or several `(n, 3, h, w)`; every frame must have the first one's size."""
         if self._closed:
@@ -392,11 +377,11 @@ class FrameWriter:
             size = tuple(frame.shape[-2:])
             if self.size is None:
                 self.size = size
-                self._start()
+                self._out = {"folder": _FolderOut, "gif": _GifOut, "video": _VideoOut}[self.kind](self)
             elif size != self.size:
                 raise ValueError(f"frame {self.count} is {size[1]}x{size[0]}, the frames before it "
                                  f"{self.size[1]}x{self.size[0]}; all frames of a video must have one size")
-            self._write_one(frame.permute(1, 2, 0).numpy())  # (h, w, 3)
+            self._out.write(frame.permute(1, 2, 0).numpy(), self.count)  # (h, w, 3)
             self.count += 1
 
     def close(self) -> Path:
@@ -405,28 +390,17 @@ class FrameWriter:
             return self.path
         self._closed = True
         if self.count == 0:
-            self._discard()
             raise ValueError(f"no frames were written to {self.path}")
         try:
-            if self.kind == "video":
-                for packet in self._stream.encode():
-                    self._container.mux(packet)
-                self._feed_audio(until=None)
-                self._container.close()
-            elif self.kind == "gif":
-                self._save_gif()
+            self._out.finish()
         except BaseException:
-            self._discard()
+            self._out.discard()
             raise
-        if self._audio_in is not None:
-            self._audio_in.close()
-            self._audio_in = None
-        if self._tmp is not None:
-            from .checkpoint import default_permissions
-
-            default_permissions(self._tmp)
-            os.replace(self._tmp, self.path)
         return self.path
+
+    def gif_delay(self) -> int:
+        """The delay between GIF frames in hundredths of a second (GIF's unit; browsers slow down < 2)."""
+        return max(2, round(100 / self.fps))
 
     def __enter__(self) -> "FrameWriter":
         return self
@@ -436,144 +410,167 @@ class FrameWriter:
             self.close()
         else:
             self._closed = True
-            self._discard()
+            if self._out is not None:
+                self._out.discard()  # an unfinished video or GIF goes; an existing file of that name stays
 
-    # ---- per format -----------------------------------------------------------------------------------------
-    def _temporary(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        os.close(fd)
-        return Path(name)
 
-    def _start(self) -> None:
-        h, w = self.size
-        if self.kind == "folder":
-            self.path.mkdir(parents=True, exist_ok=True)
-            if self.overwrite:  # a shorter sequence must not leave an older, longer one's tail behind
-                for old in self.path.iterdir():
-                    if _FRAME_NAME_PATTERN.fullmatch(old.name):
-                        old.unlink()
-        elif self.kind == "gif":
-            self._tmp = self._temporary()
-        else:
-            self._start_video(h, w)
+class _FolderOut:
+    """Numbered PNGs, each written whole or not at all."""
 
-    def _start_video(self, h: int, w: int) -> None:
+    def __init__(self, writer: FrameWriter):
+        self.path = writer.path
+        self.path.mkdir(parents=True, exist_ok=True)
+        if writer.overwrite:  # a shorter sequence must not leave an older, longer one's tail behind
+            for old in self.path.iterdir():
+                if _FRAME_NAME_PATTERN.fullmatch(old.name):
+                    old.unlink()
+
+    def write(self, array: np.ndarray, index: int) -> None:
+        from PIL import Image
+
+        picture = Image.fromarray(array)
+        atomic_write(self.path / FRAME_NAME.format(index), lambda f: picture.save(f, format="PNG"), sync=False)
+
+    def finish(self) -> None:
+        pass
+
+    def discard(self) -> None:
+        pass  # the frames written so far are whole files
+
+
+class _GifOut:
+    """An animated GIF, looping forever, saved from memory at the end."""
+
+    def __init__(self, writer: FrameWriter):
+        self.writer, self.pending, self.frames = writer, PendingFile(writer.path), []
+
+    def write(self, array: np.ndarray, index: int) -> None:
+        from PIL import Image
+
+        self.frames.append(Image.fromarray(array))
+
+    def finish(self) -> None:
+        writer, delay = self.writer, self.writer.gif_delay()
+        if abs(100 / delay - writer.fps) > 0.05 * writer.fps:
+            writer.notes.append(f"GIF delays are in 1/100 s: {writer.fps:g} fps plays at {100 / delay:.3g} fps")
+        first, *rest = self.frames
+        first.save(self.pending.tmp, format="GIF", save_all=True, append_images=rest, duration=10 * delay, loop=0)
+        self.frames = []
+        self.pending.commit()
+
+    def discard(self) -> None:
+        self.pending.discard()
+
+
+class _VideoOut:
+    """A video through PyAV: H.264 (or MPEG-4 Part 2) in yuv420p, with another file's audio if asked."""
+
+    def __init__(self, writer: FrameWriter):
         import av
 
-        self._tmp = self._temporary()
-        container_format = VIDEO_FORMATS[self.path.suffix.lower()]
+        self.writer, self.pending = writer, PendingFile(writer.path)
+        h, w = writer.size
+        container_format = VIDEO_FORMATS[writer.path.suffix.lower()]
         options = {"movflags": "+faststart"} if container_format in ("mp4", "mov") else {}
-        self._container = av.open(str(self._tmp), "w", format=container_format, options=options)
-        rate = Fraction(self.fps).limit_denominator(1001)  # 29.97 -> 30000/1001 exactly
+        self.container = av.open(str(self.pending.tmp), "w", format=container_format, options=options)
+        rate = Fraction(writer.fps).limit_denominator(1001)  # 29.97 -> 30000/1001 exactly
         if _h264_available():
-            stream = self._container.add_stream("libx264", rate=rate)
-            stream.options = {"crf": str(self.crf), "preset": "medium"}
+            stream = self.container.add_stream("libx264", rate=rate)
+            stream.options = {"crf": str(writer.crf), "preset": "medium"}
         else:
-            stream = self._container.add_stream("mpeg4", rate=rate)
-            stream.bit_rate = int(max(2e6, 0.5 * w * h * self.fps))  # about 0.5 bit per pixel: few artefacts
-            self.notes.append("this FFmpeg has no libx264: wrote MPEG-4 Part 2 video instead of H.264")
+            stream = self.container.add_stream("mpeg4", rate=rate)
+            stream.bit_rate = int(max(2e6, 0.5 * w * h * writer.fps))  # about 0.5 bit per pixel: few artefacts
+            writer.notes.append("this FFmpeg has no libx264: wrote MPEG-4 Part 2 video instead of H.264")
         stream.width, stream.height = w + w % 2, h + h % 2  # yuv420p needs even sides: pad odd ones by a pixel
         stream.pix_fmt = "yuv420p"
-        self._stream, self._time_base = stream, 1 / rate
-        if self.audio_from is not None:
-            self._start_audio(container_format)
+        self.stream, self.time_base = stream, 1 / rate
+        self.audio = _AudioCopy(writer, self.container, container_format) if writer.audio_from is not None else None
 
-    def _start_audio(self, container_format: str) -> None:
-        self._audio_in = _open(self.audio_from)
-        if not self._audio_in.streams.audio:
-            self._audio_in.close()
-            self._audio_in = None
+    def write(self, array: np.ndarray, index: int) -> None:
+        import av
+
+        h, w = array.shape[:2]
+        if h % 2 or w % 2:
+            array = np.pad(array, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24")
+        frame.pts, frame.time_base = index, self.time_base
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
+        if self.audio is not None:  # interleave the audio with the pictures, so players need not seek back and forth
+            self.audio.feed(until=(index + 1) * float(self.time_base))
+
+    def finish(self) -> None:
+        for packet in self.stream.encode():
+            self.container.mux(packet)
+        if self.audio is not None:
+            self.audio.feed(until=None)
+        self.container.close()
+        if self.audio is not None:
+            self.audio.close()
+        self.pending.commit()
+
+    def discard(self) -> None:
+        try:
+            self.container.close()
+        except Exception:  # the file is deleted anyway
+            pass
+        if self.audio is not None:
+            self.audio.close()
+        self.pending.discard()
+
+
+class _AudioCopy:
+    """The first audio track of another file, copied packet for packet into a container being written (re-encoded
+    to AAC when the container cannot hold its codec). Sets the writer's `audio` to what it did."""
+
+    def __init__(self, writer: FrameWriter, container, container_format: str):
+        self.container, self.source, self.packets, self.next = container, _open(writer.audio_from), None, None
+        if not self.source.streams.audio:
+            self.close()
             return
-        source = self._audio_in.streams.audio[0]
-        if _can_copy_audio(source, container_format):
-            self._audio_out = self._container.add_stream_from_template(source)
-            self.audio = "copied"
+        track = self.source.streams.audio[0]
+        if _can_copy_audio(track, container_format):
+            self.out, self.copy = container.add_stream_from_template(track), True
+            writer.audio = "copied"
         else:
-            channels = len(source.layout.channels)
-            layout = {1: "mono", 2: "stereo"}.get(channels, source.layout.name)
-            self._audio_out = self._container.add_stream("aac", rate=source.rate, layout=layout)
-            self.audio = "re-encoded to AAC"
-            self.notes.append(f"the audio codec {source.codec_context.name} does not fit in {self.path.suffix}: "
-                              "re-encoded it to AAC")
-        self._audio_packets = self._audio_in.demux(source)
+            channels = len(track.layout.channels)
+            layout = {1: "mono", 2: "stereo"}.get(channels, track.layout.name)
+            self.out, self.copy = container.add_stream("aac", rate=track.rate, layout=layout), False
+            writer.audio = "re-encoded to AAC"
+            writer.notes.append(f"the audio codec {track.codec_context.name} does not fit in {writer.path.suffix}: "
+                                "re-encoded it to AAC")
+        self.packets = self.source.demux(track)
 
-    def _write_one(self, array: np.ndarray) -> None:
-        if self.kind == "folder":
-            from PIL import Image
-
-            from .checkpoint import atomic_write
-
-            picture = Image.fromarray(array)  # written whole or not at all, like videos and GIFs
-            atomic_write(self.path / FRAME_NAME.format(self.count), lambda f: picture.save(f, format="PNG"), sync=False)
-        elif self.kind == "gif":
-            from PIL import Image
-
-            self._gif_frames.append(Image.fromarray(array))
-        else:
-            import av
-
-            h, w = array.shape[:2]
-            if h % 2 or w % 2:
-                array = np.pad(array, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24")
-            frame.pts, frame.time_base = self.count, self._time_base
-            for packet in self._stream.encode(frame):
-                self._container.mux(packet)
-            # Interleave the audio with the pictures as we go, so players need not seek back and forth.
-            self._feed_audio(until=(self.count + 1) * float(self._time_base))
-
-    def _feed_audio(self, until: float | None) -> None:
+    def feed(self, until: float | None) -> None:
         """Mux the audio packets that start before `until` seconds (all that are left when None)."""
-        while self._audio_packets is not None:
-            if self._next_packet is None:
-                self._next_packet = next(self._audio_packets, None)
-                if self._next_packet is None:  # the input's audio is exhausted
-                    self._audio_packets = None
-                    if self.audio == "re-encoded to AAC":
-                        for packet in self._audio_out.encode(None):
-                            self._container.mux(packet)
+        while self.packets is not None:
+            if self.next is None:
+                self.next = next(self.packets, None)
+                if self.next is None:  # the input's audio is exhausted
+                    self.packets = None
+                    if not self.copy:
+                        for packet in self.out.encode(None):
+                            self.container.mux(packet)
                     break
-            packet = self._next_packet
+            packet = self.next
             if until is not None and packet.pts is not None and float(packet.pts * packet.time_base) >= until:
                 break
-            self._next_packet = None
-            if self.audio == "copied":
+            self.next = None
+            if self.copy:
                 if packet.dts is not None:  # the demuxer's final empty packet only flushes decoders
-                    packet.stream = self._audio_out
-                    self._container.mux(packet)
+                    packet.stream = self.out
+                    self.container.mux(packet)
             else:
                 for frame in packet.decode():
                     frame.pts = None  # the encoder counts samples from 0
-                    for out in self._audio_out.encode(frame):
-                        self._container.mux(out)
+                    for out in self.out.encode(frame):
+                        self.container.mux(out)
 
-    def gif_delay(self) -> int:
-        """The delay between GIF frames in hundredths of a second (GIF's unit; browsers slow down < 2)."""
-        return max(2, round(100 / self.fps))
-
-    def _save_gif(self) -> None:
-        delay = self.gif_delay()
-        if abs(100 / delay - self.fps) > 0.05 * self.fps:
-            self.notes.append(f"GIF delays are in 1/100 s: {self.fps:g} fps plays at {100 / delay:.3g} fps")
-        first, *rest = self._gif_frames
-        first.save(self._tmp, format="GIF", save_all=True, append_images=rest, duration=10 * delay, loop=0)
-        self._gif_frames = []
-
-    def _discard(self) -> None:
-        """Throw away an unfinished video or GIF; an existing file of that name stays untouched."""
-        if self._container is not None:
-            try:
-                self._container.close()
-            except Exception:  # the file is deleted anyway
-                pass
-            self._container = None
-        if self._audio_in is not None:
-            self._audio_in.close()
-            self._audio_in = None
-        if self._tmp is not None:
-            self._tmp.unlink(missing_ok=True)
-            self._tmp = None
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.close()
+            self.source = None
+        self.packets = None
 
 
 def write_frames(path: str | Path, frames: torch.Tensor | Iterable[torch.Tensor], fps: float = 25.0, *,

@@ -177,7 +177,8 @@ class SyntheticTriplets(Dataset):
     def render(self, g: torch.Generator) -> tuple[torch.Tensor, list[dict]]:
         size, grid = self.size, _pixel_grid(self.size)
         taus = (-0.5, 0.0, 0.5)  # frame0, middle, frame1
-        pick = lambda: load_photo(self.photos[int(torch.randint(len(self.photos), (), generator=g))])
+        def pick():
+            return load_photo(self.photos[int(torch.randint(len(self.photos), (), generator=g))])
 
         def placed(photo):  # a random point of the photo, and a random texture scale
             h, w = photo.shape[-2:]
@@ -335,7 +336,9 @@ def augment(triplet: torch.Tensor, g: torch.Generator, crop: int | None = None, 
     horizontal flip (50%), rotation by U(-rotation, rotation) degrees (50%), swap of the inputs (50%)."""
     if crop is not None:
         triplet = random_crop(triplet, crop, g)
-    coin = lambda: bool(torch.rand((), generator=g) < 0.5)
+    def coin():
+        return bool(torch.rand((), generator=g) < 0.5)
+
     triplet = torch.rot90(triplet, int(torch.randint(4, (), generator=g)), dims=(-2, -1))
     if coin():
         triplet = triplet.flip(-1)

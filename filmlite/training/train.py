@@ -40,7 +40,7 @@ from pathlib import Path
 import torch
 
 from .. import registry
-from ..device import default_device
+from ..device import PRECISIONS, default_device, precision
 from ..io.checkpoint import load_pretrained, load_state_dict_checked, read_checkpoint, save_checkpoint, training_totals
 from .run_folder import append_log, claim_run_folder, read_log, truncate_log
 
@@ -84,7 +84,8 @@ class TrainConfig:
                                                     "data/checkpoints/filmlite-lite.pt) instead of random ones, "
                                                     "with a fresh optimiser and schedule"})
     device: str = field(default="auto", metadata={"help": "auto (cuda, then mps, then cpu), or a torch device"})
-    amp: str = field(default="auto", metadata={"help": "mixed precision: auto (on for GPUs), off, bf16 or fp16"})
+    amp: str = field(default="auto", metadata={"help": "mixed precision: auto (bf16 or fp16 on GPUs, else fp32), off "
+                                                       "(= fp32), or a precision: fp32, bf16, fp16"})
     channels_last: str = field(default="auto", metadata={"help": "memory layout: auto (on for the CPU), on or off"})
     compile: bool = field(default=False, metadata={"help": "torch.compile the model (slow to start; for long GPU runs)"})
     workers: int = field(default=-1, metadata={"help": "data loader processes (-1: 0 on a CPU, 4 on a GPU)"})
@@ -101,8 +102,8 @@ class TrainConfig:
             raise ValueError(f"val_every must be >= 0 (0: never), got {self.val_every}")
         if self.crop < 64 or self.crop % 32:
             raise ValueError(f"crop must be a multiple of 32 and at least 64, got {self.crop}")
-        if self.amp not in ("auto", "off", "bf16", "fp16"):
-            raise ValueError(f"amp must be auto, off, bf16 or fp16, got {self.amp!r}")
+        if self.amp not in ("auto", "off", *PRECISIONS):
+            raise ValueError(f"amp must be auto, off or one of {', '.join(PRECISIONS)}, got {self.amp!r}")
         if self.channels_last not in ("auto", "on", "off"):
             raise ValueError(f"channels_last must be auto, on or off, got {self.channels_last!r}")
         self.video_step_range()
@@ -130,7 +131,7 @@ class TrainConfig:
 # bundled model (see its model card);
 # "large_motion": fine-tunes a model on crops of 256 px that hold motions up to 160 px (the coarse levels only see
 # large motion in crops large enough to contain it; without the DIS teacher, which fails there);
-# "gpu": a Colab T4 for under an hour (untested: no GPU was lent).
+# "gpu": sized for a Colab T4 (benchmarks/gpu_estimate.py estimates its time from counted FLOPs).
 RECIPES = {
     "cpu": dict(steps=1600, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=400,
                 warp_loss=1.0, flow_teacher=1.0),
@@ -207,6 +208,7 @@ class StreamSampler(torch.utils.data.Sampler):
 def validation_set(config: TrainConfig, count: int = 16) -> list[torch.Tensor]:
     """Fixed validation triplets: synthetic ones of another seed at the crop size, and centre crops of the
     held-out real clips (used to watch training only; the run never selects weights by them)."""
+    from ..io.images import center_crop
     from .data import SyntheticTriplets, heldout_triplets
 
     synthetic = SyntheticTriplets(size=config.crop, max_motion=config.max_motion, seed=config.seed + 10_000)
@@ -215,26 +217,21 @@ def validation_set(config: TrainConfig, count: int = 16) -> list[torch.Tensor]:
     side = min(config.crop * 2, 256)
     for k in range(0, len(real), max(1, len(real) // (count - count // 2))):
         t = real[k][2]
-        h, w = t.shape[-2:]
-        s = min(side, h, w) // 32 * 32
-        triplets.append(t[..., (h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s])
+        s = min(side, *t.shape[-2:]) // 32 * 32
+        triplets.append(center_crop(t, s, s))
     return triplets[:count]
 
 
 @torch.no_grad()
 def validate(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch.device) -> dict[str, float]:
     """Mean PSNR and SSIM of the model, and of frame averaging for reference, on the validation triplets."""
-    from ..inference.interpolation import interpolate
-    from ..evaluation.metrics import psnr, ssim
+    from ..evaluation.baselines import average_frames
+    from ..evaluation.scoring import mean_scores, model_method, score_triplets
 
-    scores = {"val_psnr": 0.0, "val_ssim": 0.0, "val_psnr_average": 0.0}
-    for t in triplets:
-        t = t.to(device)[None]
-        pred = interpolate(model, t[:, 0], t[:, 2])
-        scores["val_psnr"] += float(psnr(pred, t[:, 1]).mean())
-        scores["val_ssim"] += float(ssim(pred, t[:, 1]).mean())
-        scores["val_psnr_average"] += float(psnr((t[:, 0] + t[:, 2]) / 2, t[:, 1]).mean())
-    return {k: v / len(triplets) for k, v in scores.items()}
+    methods = {"model": model_method(model), "average": average_frames}
+    means = mean_scores(score_triplets(methods, [("val", k, t.to(device)) for k, t in enumerate(triplets)]))
+    return {"val_psnr": means["psnr"]["model"], "val_ssim": means["ssim"]["model"],
+            "val_psnr_average": means["psnr"]["average"]}
 
 
 def save_samples(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch.device, path: Path) -> Path:
@@ -253,11 +250,13 @@ def save_samples(model: torch.nn.Module, triplets: list[torch.Tensor], device: t
 
 # --------------------------------------------------------------------------------------------------- the loop
 def _amp_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
-    if config.amp == "off" or (config.amp == "auto" and device.type != "cuda"):
-        return None
-    if config.amp == "bf16" or (config.amp == "auto" and torch.cuda.is_bf16_supported()):
-        return torch.bfloat16
-    return torch.float16
+    """The dtype to autocast to, None for full precision."""
+    if config.amp == "auto":
+        if device.type != "cuda":
+            return None
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    dtype = precision("fp32" if config.amp == "off" else config.amp)
+    return None if dtype == torch.float32 else dtype
 
 
 def _distributed() -> tuple[int, int]:
