@@ -76,7 +76,9 @@ def test_triplet_indices_respect_cuts_and_the_held_out_part():
     train = triplet_indices(n, cuts, (1, 3), "train")
     heldout = triplet_indices(n, cuts, (1, 3), "heldout")
     start = n - int(np.ceil(n * HELDOUT_FRACTION))
-    shot_of = lambda i: sum(i >= c for c in cuts)
+    def shot_of(i):
+        return sum(i >= c for c in cuts)
+
     for i, s in train:
         assert i + 2 * s < start and shot_of(i) == shot_of(i + 2 * s)
     for i, s in heldout:

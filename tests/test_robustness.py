@@ -23,7 +23,8 @@ from filmlite.inference.interpolation import interpolate
 from filmlite.inference.recursion import interpolate_recursive
 from filmlite.training.train import read_log, train
 from conftest import TINY
-from test_cli import assert_user_error, pair, read_png, run, save_png, tiny_checkpoint  # noqa: F401 (fixtures)
+from conftest import read_png, save_png
+from test_cli import assert_user_error
 from test_video import make_video, smooth_frames
 
 ROOT = Path(__file__).resolve().parent.parent
