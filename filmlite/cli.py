@@ -195,7 +195,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
     from .inference.interpolation import interpolate
     from .inference.recursion import iter_recursive
     from .io.progress import Progress
-    from .io.video import IMAGE_SUFFIXES, FrameWriter, check_not_input, check_output, output_kind
+    from .io.video import IMAGE_SUFFIXES
+    from .io.writing import FrameWriter, check_not_input, check_output, output_kind
 
     out = output_path(args, f"{Path(args.frame0).stem}-{Path(args.frame1).stem}.gif")
     check_not_input(out, [args.frame0, args.frame1])
@@ -254,7 +255,8 @@ def run_slowmo(args: argparse.Namespace) -> int:
     from .inference.interpolation import interpolate
     from .inference.recursion import network_runs
     from .inference.slowmo import slowmo, slowmo_times
-    from .io.video import check_not_input, check_output, open_frames
+    from .io.video import open_frames
+    from .io.writing import check_not_input, check_output
 
     if args.factor < 2:
         raise CommandError(f"--factor must be at least 2 (1 would copy the input), got {args.factor}")

@@ -14,7 +14,7 @@ import torch
 import filmlite
 import filmlite.training.train as train_module
 from filmlite import cli
-from filmlite.io import video
+from filmlite.io import video, writing
 from filmlite.inference import slowmo
 from filmlite.io.progress import Progress
 from filmlite.io.checkpoint import load_pretrained, save_checkpoint
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def frames_folder(tmp_path):
     folder = tmp_path / "FRAMES"
     for i, frame in enumerate(smooth_frames(3, 16, 24)):
-        save_png(folder / video.FRAME_NAME.format(i + 1), frame)
+        save_png(folder / writing.FRAME_NAME.format(i + 1), frame)
     return folder
 
 
@@ -193,7 +193,7 @@ def test_no_frame_of_non_finite_values_is_written(tmp_path, bad):
     frames[1, 0, 3, 3] = bad
     for name in ("v.mp4", "v.gif", "folder"):
         with pytest.raises(ValueError, match="NaN or infinite"):
-            video.write_frames(tmp_path / name, frames)
+            writing.write_frames(tmp_path / name, frames)
         assert not (tmp_path / name).exists() or not any((tmp_path / name).iterdir())
     with pytest.raises(ValueError, match="NaN or infinite"):
         write_image(tmp_path / "one.png", frames[1])

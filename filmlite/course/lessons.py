@@ -4,7 +4,7 @@ Like `filmlite.course.viz`, everything a notebook shows is first computed by a s
 drawn, so the tests can check the numbers:
 
 * **animations** (notebooks 00 and 08): `pingpong` plays a sequence forward and back, `shrink`
-  (`filmlite.io.images.shrink`) makes frames small enough for a quick demo, `gif_image` writes a GIF (through `filmlite.io.video.write_frames`) and returns
+  (`filmlite.io.images.shrink`) makes frames small enough for a quick demo, `gif_image` writes a GIF (through `filmlite.io.writing.write_frames`) and returns
   it as something a notebook displays.
 * **training** (notebook 07): `training_summary` reads the essentials out of a `filmlite.training.train.read_log` log;
   `plot_training` draws the loss and the validation PSNR against frame averaging.
@@ -66,7 +66,7 @@ def gif_image(frames, fps: float = 12.0, path: str | Path | None = None, loop: s
     """
     from IPython.display import Image
 
-    from ..io.video import write_frames
+    from ..io.writing import write_frames
 
     if loop not in ("pingpong", "forward"):
         raise ValueError(f"loop must be 'pingpong' or 'forward', got {loop!r}")

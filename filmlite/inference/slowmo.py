@@ -29,7 +29,8 @@ import torch
 
 from ..io.progress import Progress
 from ..io.images import shrink
-from ..io.video import FrameWriter, check_not_input, check_output, open_frames, scene_cuts
+from ..io.video import open_frames, scene_cuts
+from ..io.writing import FrameWriter, check_not_input, check_output
 from .interpolation import check_model
 from .recursion import frames_at
 
