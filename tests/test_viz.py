@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 import filmlite
 from filmlite import FILM, FILMConfig
-from filmlite.course import experiments, viz
+from filmlite.course import architecture, experiments, viz
 from filmlite.film.feature_extraction import cascade
 from filmlite.course.exercises import check_exercise, compare
 
@@ -568,39 +568,39 @@ def _stage_patches(fig, stage):
 
 
 def test_architecture_diagram_draws_every_stage_and_strongly_highlights_the_chosen_one():
-    plain = viz.plot_architecture()
+    plain = architecture.plot_architecture()
     assert isinstance(plain, Figure)
-    for stage in viz.ARCHITECTURE_STAGES:
+    for stage in architecture.ARCHITECTURE_STAGES:
         assert _stage_patches(plain, stage), f"no box for {stage}"
-    flow = viz.plot_architecture("flow")
+    flow = architecture.plot_architecture("flow")
     strong = _stage_patches(flow, "flow")[0]
     pale = _stage_patches(flow, "fusion")[0]
     assert strong.get_linewidth() > pale.get_linewidth()
     assert strong.get_facecolor() != pale.get_facecolor()
-    assert pale.get_facecolor() == _stage_patches(viz.plot_architecture("warp"), "flow")[0].get_facecolor()
+    assert pale.get_facecolor() == _stage_patches(architecture.plot_architecture("warp"), "flow")[0].get_facecolor()
     assert "bi-directional residual flow" in flow.axes[0].get_title()
-    both = viz.plot_architecture(["warp", "fusion"])
+    both = architecture.plot_architecture(["warp", "fusion"])
     assert _stage_patches(both, "warp")[0].get_linewidth() == _stage_patches(both, "fusion")[0].get_linewidth() \
         > _stage_patches(both, "flow")[0].get_linewidth()
 
 
 def test_you_are_here_strip_has_one_box_per_stage_and_highlights_one():
-    fig = viz.plot_you_are_here("features")
+    fig = architecture.plot_you_are_here("features")
     assert isinstance(fig, Figure)
-    widths = {stage: _stage_patches(fig, stage)[0].get_linewidth() for stage in viz.ARCHITECTURE_STAGES}
-    assert all(len(_stage_patches(fig, stage)) == 1 for stage in viz.ARCHITECTURE_STAGES)
+    widths = {stage: _stage_patches(fig, stage)[0].get_linewidth() for stage in architecture.ARCHITECTURE_STAGES}
+    assert all(len(_stage_patches(fig, stage)) == 1 for stage in architecture.ARCHITECTURE_STAGES)
     assert max(widths, key=widths.get) == "features"
     assert sorted(widths.values()).count(widths["features"]) == 1
 
 
-@pytest.mark.parametrize("draw", [viz.plot_architecture, viz.plot_you_are_here])
+@pytest.mark.parametrize("draw", [architecture.plot_architecture, architecture.plot_you_are_here])
 def test_unknown_stage_names_the_valid_ones(draw):
     with pytest.raises(ValueError, match="unknown stage 'encoderr'") as error:
         draw("encoderr")
-    for stage in viz.ARCHITECTURE_STAGES:
+    for stage in architecture.ARCHITECTURE_STAGES:
         assert stage in str(error.value)
     with pytest.raises(ValueError, match="pyramid, features"):
-        viz.plot_you_are_here(None)
+        architecture.plot_you_are_here(None)
 
 
 # ------------------------------------------------------------------------------------------ the figure standard
