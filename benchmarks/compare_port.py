@@ -24,8 +24,7 @@ import types
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import filmlite  # noqa: E402
+import filmlite
 
 
 def import_port(port_dir: str):
@@ -52,7 +51,7 @@ def main() -> None:
     port = Interpolator().eval()
     weights = args.weights
     if weights:
-        state = filmlite.checkpoint.read_port_state_dict(weights)
+        state = filmlite.film.official.read_port_state_dict(weights)
         port.load_state_dict({k: v.float() for k, v in state.items()})
     else:
         for module in port.modules():

@@ -7,7 +7,7 @@ For each triplet it scores (PSNR against the true middle frame):
   (the model without its decoder's correction);
 - **DIS flows, averaged**: the same warp and average, with OpenCV's DIS flow put in place of the model's flows
   (FILM's convention: input 0 read along half the flow from frame 1 to frame 0, and the other way round);
-- **DIS baseline**: `filmlite.baselines.dis_flow_interpolate`;
+- **DIS baseline**: `filmlite.evaluation.baselines.dis_flow_interpolate`;
 
 and the mean distance in pixels between the model's finest forward flow and DIS's. If DIS flows in the model's
 own warp-and-average beat the model's flows, the flow is what loses; if the decoder's correction is small, the
@@ -27,18 +27,15 @@ Needs OpenCV (`pip install opencv-python-headless`).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import filmlite  # noqa: E402
-from filmlite.baselines import dis_flow, dis_flow_interpolate  # noqa: E402
-from filmlite.data import VideoTriplets, heldout_triplets  # noqa: E402
-from filmlite.metrics import psnr  # noqa: E402
-from filmlite.warp import warp  # noqa: E402
+import filmlite
+from filmlite.evaluation.baselines import dis_flow, dis_flow_interpolate
+from filmlite.training.data import VideoTriplets, heldout_triplets
+from filmlite.evaluation.metrics import psnr
+from filmlite.film.warp import warp
 
 ROWS = ("model", "model flows, averaged", "DIS flows, averaged", "DIS baseline")
 

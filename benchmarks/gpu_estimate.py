@@ -28,18 +28,16 @@ left out: a few seconds each time.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from filmlite.baselines import dis_flow  # noqa: E402
-from filmlite.data import TripletStream  # noqa: E402
-from filmlite.model import FILM  # noqa: E402
-from filmlite.train import RECIPES, TEACHER_SHARE, TrainConfig, build_sources, warp_loss  # noqa: E402
+from filmlite.evaluation.baselines import dis_flow
+from filmlite.training.data import TripletStream
+from filmlite.film.model import FILM
+from filmlite.film.objective import TEACHER_SHARE, warp_loss
+from filmlite.training.train import RECIPES, TrainConfig, build_sources
 
 T4_PEAK_FP16 = 65e12  # FLOP/s, tensor cores (NVIDIA T4 datasheet); float32: 8.1e12
 ASSUMED_RATES = {"optimistic": 6e12, "pessimistic": 2e12}  # FLOP/s the lite model is assumed to reach on a T4
@@ -55,10 +53,10 @@ def step_flops(config: TrainConfig) -> dict[str, float]:
     x0, middle, x1 = (torch.rand(1, 3, config.crop, config.crop) for _ in range(3))
     forward = FlopCounterMode(display=False)
     with forward, torch.no_grad():
-        model(x0, x1, True)
+        model.intermediates(x0, x1)
     total = FlopCounterMode(display=False)
     with total:
-        stages = model(x0, x1, True)
+        stages = model.intermediates(x0, x1)
         loss = (stages.output - middle).abs().mean() + config.warp_loss * warp_loss(stages, middle)
         loss.backward()
     return {"forward": forward.get_total_flops(), "train": total.get_total_flops()}

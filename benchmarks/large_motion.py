@@ -1,11 +1,11 @@
 """Large motion, measured: exact translation scenes at 0-256 px, and real wide-gap triplets of held-out video.
 
 FILM's claim is about large motion, so this benchmark builds large motion it knows exactly
-(`filmlite.data.translation_scenes`): frames of 576x1024 by default, a background from the held-out end of
+(`filmlite.training.data.translation_scenes`): frames of 576x1024 by default, a background from the held-out end of
 bigbuckbunny panning by a quarter of the motion, and 2-3 pieces of scikit-image photos that no training source
 uses, each moving the full motion in its own direction and occluding what is behind it. Everything moves by whole,
 even pixels, so the middle frame is exact and the true flow is known at every pixel. For every motion it prints the
-mean PSNR of the model, of DIS optical flow (`filmlite.baselines.dis_flow_interpolate`) and of frame averaging,
+mean PSNR of the model, of DIS optical flow (`filmlite.evaluation.baselines.dis_flow_interpolate`) and of frame averaging,
 and the end-point error (EPE: mean distance in pixels between a flow and the true one) of the model's finest
 forward flow and of DIS's, over the pixels of the moving pieces, also as a share of the motion.
 
@@ -34,10 +34,10 @@ import torch
 import torch.nn.functional as F
 
 import filmlite
-from filmlite.baselines import average_frames, dis_flow, dis_flow_interpolate
-from filmlite.data import SAMPLE_CLIPS, VideoTriplets, translation_scenes
-from filmlite.inference import crop, pad_to_multiple
-from filmlite.metrics import psnr
+from filmlite.evaluation.baselines import average_frames, dis_flow, dis_flow_interpolate
+from filmlite.training.data import SAMPLE_CLIPS, VideoTriplets, translation_scenes
+from filmlite.inference.interpolation import crop, pad_to_multiple
+from filmlite.evaluation.metrics import psnr
 
 MAGNITUDES = (0, 16, 32, 64, 96, 128, 192, 256)
 METHODS = ("model", "DIS", "averaging")

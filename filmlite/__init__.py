@@ -1,38 +1,34 @@
 """filmlite: Google's FILM (Frame Interpolation for Large Motion, ECCV 2022) in small, readable PyTorch.
 
-One module per stage, finest pyramid level first everywhere:
-    config   FILMConfig: every size (`FILMConfig.film()`, `FILMConfig.lite()`)
-    pyramid  image_pyramid                    (stage 1)
-    encoder  shared encoder, feature pyramid  (stages 2-3)
-    flow     residual pyramid flow            (stage 4)
-    warp     backward warping                 (stage 6)
-    fusion   aligned pyramid, decoder         (stages 7-8)
-    model    FILM, FILMIntermediates: the stages composed, time fixed at t = 0.5 (stage 5)
-    inference  interpolate, interpolate_recursive
-    checkpoint save_checkpoint, load_pretrained, load_official
-    images   read_image, write_image
-    tiling   overlapping tiles for frames of any size (interpolate(..., tile_size=...))
-    video    video and frame folders in and out, scene cuts, slow motion
-    losses   L1, VGG-19 perceptual and Gram (style) losses, FILM's loss schedule
-    data     synthetic triplets, video triplets, Vimeo-90K, augmentation
-    train    the training loop (python -m filmlite train)
-    metrics  psnr, ssim;  baselines  average_frames, dis_flow_interpolate
-    evaluation  Middlebury, UCF101, Vimeo-90K test sets;  cli  the command line
-    viz, widgets, course, exercises   plots, explorers and exercise checks for the notebooks
+The package, one folder per concern (the README's "Layout" says why):
+    film/        the paper alone: config, pyramid, feature_extraction (Sec. 3.1), flow_estimation (3.2), warp,
+                 fusion (3.3), model (FILM, FILMIntermediates), official (the official weights), objective
+    superslomo/, rife/   the other interpolators, each in its own folder
+    registry.py  every interpolator the tools know (name, configuration, objective, bundled checkpoint)
+    io/          images, video read and written, checkpoints, all-or-nothing writes, progress lines
+    inference/   interpolate at any size and time, the midpoint recursion, tiling, slow motion
+    training/    the training loop (python -m filmlite train), run folder, data and augmentation, losses
+    evaluation/  metrics (psnr, ssim), baselines (frame averaging, DIS flow), the public benchmarks, scoring
+    course/      figures, widgets, experiments, measurements and exercise checks for the notebooks
+    cli.py       the command line;  device.py  where and how precisely to compute
+
+Everything a user needs is importable from here: `filmlite.FILM`, `filmlite.interpolate`, `filmlite.load_pretrained`.
 """
-from .baselines import average_frames, dis_flow_interpolate
-from .checkpoint import load_official, load_pretrained, save_checkpoint
-from .config import FILMConfig
+from .evaluation.baselines import average_frames, dis_flow_interpolate
+from .film.official import load_official
+from .io.checkpoint import load_pretrained, save_checkpoint
+from .film.config import FILMConfig
 from .device import default_device
-from .images import read_image, write_image
-from .inference import interpolate, interpolate_recursive, iter_recursive
-from .losses import FILMLoss, load_vgg19
-from .metrics import psnr, ssim
-from .model import FILM, FILMIntermediates
-from .pyramid import image_pyramid
-from .train import TrainConfig
-from .warp import warp
-from .display import register_figure_display
+from .io.images import read_image, write_image
+from .inference.interpolation import interpolate
+from .inference.recursion import interpolate_recursive, iter_recursive
+from .training.losses import FILMLoss, load_vgg19
+from .evaluation.metrics import psnr, ssim
+from .film.model import FILM, FILMIntermediates
+from .film.pyramid import image_pyramid
+from .training.train import TrainConfig
+from .film.warp import warp
+from .course.display import register_figure_display
 
 __version__ = "0.1.0"
 

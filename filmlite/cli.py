@@ -6,7 +6,8 @@
     filmlite train --recipe cpu                                train (options: filmlite train --help)
 
 The model is the bundled checkpoint by default (`filmlite.load_pretrained()`, which `$FILMLITE_CHECKPOINT`
-overrides), `--checkpoint PATH` for another filmlite checkpoint, or `--official PATH` for Google's weights in the
+overrides), `--checkpoint NAME_OR_PATH` for another filmlite checkpoint of any registered model (`filmlite.registry`)
+or a bundled model by name, or `--official PATH` for Google's weights in the
 PyTorch port's format (`filmlite.load_official`).
 
 Problems a person can fix (a missing file, an unreadable video, frames of different sizes, weights that do not
@@ -33,7 +34,8 @@ from pathlib import Path
 
 import torch
 
-DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+from .device import PRECISIONS
+
 FACTOR_HELP = (
     "how many times slower: factor - 1 new frames between every pair of frames (default 4). FILM only makes "
     "midpoints (t = 1/2), so the recursion reaches the times k / 2^d. A power of two is exact. Any other factor "
@@ -91,7 +93,8 @@ def device_from(name: str | None) -> torch.device | None:
 
 def load_model(args: argparse.Namespace):
     """The model the options name: --official, --checkpoint, or the bundled checkpoint."""
-    from .checkpoint import load_official, load_pretrained, read_checkpoint
+    from .film.official import load_official
+    from .io.checkpoint import load_pretrained, read_checkpoint
 
     device = device_from(args.device)
     if args.official:
@@ -117,13 +120,13 @@ def load_model(args: argparse.Namespace):
 
 def model_path() -> str:
     """The checkpoint `load_pretrained()` reads when no path is given."""
-    from .checkpoint import DEFAULT_CHECKPOINT
+    from .io.checkpoint import default_checkpoint
 
-    return os.environ.get("FILMLITE_CHECKPOINT") or str(DEFAULT_CHECKPOINT)
+    return str(default_checkpoint())
 
 
 def interpolation_options(args: argparse.Namespace) -> dict:
-    return {"tile_size": args.tile_size, "tile_overlap": args.tile_overlap, "dtype": DTYPES[args.dtype]}
+    return {"tile_size": args.tile_size, "tile_overlap": args.tile_overlap, "dtype": args.dtype}
 
 
 def say(message: str) -> None:
@@ -151,7 +154,7 @@ def check_request(args: argparse.Namespace, new: int, total: int, size: tuple[in
     """Say before starting what a request makes (frames, network runs, time, memory, disk) and refuse one that
     cannot finish or fit unless --allow-large. `held`: bytes of frames held during the work; `time_run()` times
     one network run (called only when there are many runs); `announce=False` only refuses."""
-    from .video import duration
+    from .io.progress import duration
 
     h, w = size
     runs = new if runs is None else runs
@@ -188,9 +191,12 @@ def check_request(args: argparse.Namespace, new: int, total: int, size: tuple[in
 
 # ------------------------------------------------------------------------------------------------- commands
 def run_interpolate(args: argparse.Namespace) -> int:
-    from .images import check_output_location, read_image, write_image
-    from .inference import interpolate, iter_recursive
-    from .video import IMAGE_SUFFIXES, FrameWriter, Progress, check_not_input, check_output, output_kind
+    from .io.images import check_output_location, read_image, write_image
+    from .inference.interpolation import interpolate
+    from .inference.recursion import iter_recursive
+    from .io.progress import Progress
+    from .io.video import IMAGE_SUFFIXES
+    from .io.writing import FrameWriter, check_not_input, check_output, output_kind
 
     out = output_path(args, f"{Path(args.frame0).stem}-{Path(args.frame1).stem}.gif")
     check_not_input(out, [args.frame0, args.frame1])
@@ -209,7 +215,9 @@ def run_interpolate(args: argparse.Namespace) -> int:
         check_output(out, args.force, hint=FORCE_HINT)
     x0, x1 = read_image(args.frame0), read_image(args.frame1)
     if x0.shape != x1.shape:
-        size = lambda x: f"{x.shape[3]}x{x.shape[2]}"
+        def size(x):
+            return f"{x.shape[3]}x{x.shape[2]}"
+
         raise CommandError(f"frames of different sizes: {args.frame0} is {size(x0)}, {args.frame1} is {size(x1)}; "
                            "resize one of them to the other's size")
     new = 2**times - 1
@@ -244,8 +252,11 @@ def timed(work) -> float:
 
 
 def run_slowmo(args: argparse.Namespace) -> int:
-    from .inference import interpolate
-    from .video import check_not_input, check_output, network_runs, open_frames, slowmo, slowmo_times
+    from .inference.interpolation import interpolate
+    from .inference.recursion import network_runs
+    from .inference.slowmo import slowmo, slowmo_times
+    from .io.video import open_frames
+    from .io.writing import check_not_input, check_output
 
     if args.factor < 2:
         raise CommandError(f"--factor must be at least 2 (1 would copy the input), got {args.factor}")
@@ -257,10 +268,10 @@ def run_slowmo(args: argparse.Namespace) -> int:
     new = (source.count - 1) * (args.factor - 1)
     total = new + source.count
     check_request(args, new, total, first.shape[-2:], kind, out, announce=False)  # before the model is loaded
-    runs_per_pair = network_runs(slowmo_times(args.factor))
-    depth = (args.factor - 1).bit_length()
-    held = (2**depth + 1) * 3 * first.shape[-2] * first.shape[-1] * 4  # frames_at keeps a pair's midpoints
     model = load_model(args)
+    runs_per_pair = network_runs(slowmo_times(args.factor, model.any_time), model.any_time)
+    depth = (args.factor - 1).bit_length()
+    held = (depth + 3) * 3 * first.shape[-2] * first.shape[-1] * 4  # frames_at keeps a few frames of a pair
     options = interpolation_options(args)
     x = first.float() / 255
     check_request(args, new, total, first.shape[-2:], kind, out, runs=(source.count - 1) * runs_per_pair,
@@ -275,9 +286,9 @@ def run_slowmo(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from .checkpoint import atomic_write
-    from .evaluation import evaluate, load_benchmark
-    from .images import check_output_location
+    from .io.atomic import atomic_write
+    from .evaluation.benchmarks import evaluate, load_benchmark
+    from .io.images import check_output_location
 
     if args.json:
         json_path = Path(args.json)
@@ -294,7 +305,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     say(f"{args.dataset}: {result['count']} of {len(dataset)} triplets, PSNR {result['psnr']:.2f} dB, "
         f"SSIM {result['ssim']:.4f}")
     if args.json:
-        finite = lambda v: v if math.isfinite(v) else None  # JSON has no inf: null marks an exact prediction
+        def finite(v):  # JSON has no inf: null marks an exact prediction
+            return v if math.isfinite(v) else None
+
         record = {"dataset": args.dataset, "path": str(args.path), "count": result["count"],
                   "psnr": finite(result["psnr"]), "ssim": result["ssim"],
                   "model": str(args.official or args.checkpoint or model_path()),
@@ -317,12 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
     model = argparse.ArgumentParser(add_help=False)
     group = model.add_argument_group("model")
     which = group.add_mutually_exclusive_group()
-    which.add_argument("--checkpoint", metavar="PATH",
-                       help="a filmlite checkpoint (default: $FILMLITE_CHECKPOINT, else the bundled one)")
+    which.add_argument("--checkpoint", metavar="NAME_OR_PATH",
+                       help="a filmlite checkpoint of any model, or the name of a model that ships with one (film: "
+                            "the bundled FILM-lite); default $FILMLITE_CHECKPOINT, else the bundled FILM-lite")
     which.add_argument("--official", metavar="PATH",
                        help="Google's FILM weights as converted by the PyTorch port (film_net_fp32.pt)")
     group.add_argument("--device", help="cpu, cuda, cuda:1, mps (default: the first available of cuda, mps, cpu)")
-    group.add_argument("--dtype", choices=sorted(DTYPES), default="fp32",
+    group.add_argument("--dtype", choices=list(PRECISIONS), default="fp32",
                        help="fp32 (default), or bf16 / fp16 to run the network under torch.autocast")
     group.add_argument("--tile-size", type=positive_int, metavar="PIXELS",
                        help="cut large frames into overlapping tiles of this side (bounds memory)")
@@ -379,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "evaluate", parents=[model, force], help="PSNR and SSIM on Middlebury, UCF101 or Vimeo-90K",
         description="Score the model's middle frames against the true ones (PSNR and SSIM as FILM reports them, "
-                    "filmlite.metrics). middlebury: PATH holds other-data/ and other-gt-interp/. ucf101: PATH "
+                    "filmlite.evaluation.metrics). middlebury: PATH holds other-data/ and other-gt-interp/. ucf101: PATH "
                     "holds one folder per triplet with frame_00.png, frame_01_gt.png, frame_02.png. vimeo: PATH "
                     "is the vimeo_triplet folder (sequences/, tri_testlist.txt).")
     p.add_argument("dataset", choices=["middlebury", "ucf101", "vimeo"])
@@ -403,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status (0 on success)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["train"]:
-        from .train import main as train_main
+        from .training.cli import main as train_main
 
         command, run = "train", lambda: train_main(argv[1:])
     else:

@@ -1,7 +1,7 @@
 """Solution to notebook 00 (introduction): `my_psnr`. See solutions/README.md."""
 import torch
 
-from filmlite.metrics import psnr
+from filmlite.evaluation.metrics import psnr
 
 
 def my_psnr(prediction, target):

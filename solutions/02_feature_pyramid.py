@@ -1,7 +1,7 @@
 """Solution to notebook 02 (the feature pyramid): `my_cascade`. See solutions/README.md."""
 import torch
 
-import filmlite.encoder
+import filmlite.film.feature_extraction
 
 
 def my_cascade(sub_pyramids):
@@ -25,4 +25,4 @@ def make_args():
     return (subs,)
 
 
-CHECKS = [(my_cascade, filmlite.encoder.cascade, make_args)]
+CHECKS = [(my_cascade, filmlite.film.feature_extraction.cascade, make_args)]

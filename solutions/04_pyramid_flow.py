@@ -2,7 +2,7 @@
 import torch
 
 import filmlite
-from filmlite.flow import upsample_flow
+from filmlite.film.flow_estimation import upsample_flow
 
 
 def my_pyramid_flow(estimator, features_a, features_b):

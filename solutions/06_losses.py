@@ -1,7 +1,7 @@
 """Solution to notebook 06 (losses): `my_gram_matrix`. See solutions/README.md."""
 import torch
 
-from filmlite import losses
+from filmlite.training import losses
 
 
 def my_gram_matrix(features):

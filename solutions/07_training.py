@@ -1,7 +1,7 @@
 """Solution to notebook 07 (training): `my_schedule`. See solutions/README.md."""
 import torch
 
-from filmlite.train import TrainConfig, learning_rate
+from filmlite.training.train import TrainConfig, learning_rate
 
 
 def my_schedule(lr, steps):

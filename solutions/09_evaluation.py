@@ -4,7 +4,7 @@ import math
 import numpy as np
 from scipy.stats import t as student_t
 
-from filmlite import course
+from filmlite.course import lessons as course
 
 
 def my_t_interval(values):

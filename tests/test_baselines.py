@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from skimage import data, transform
 
 from filmlite import warp
-from filmlite.baselines import average_frames, dis_flow, dis_flow_interpolate, intermediate_flows
-from filmlite.metrics import psnr
+from filmlite.evaluation.baselines import average_frames, dis_flow, dis_flow_interpolate, intermediate_flows
+from filmlite.evaluation.metrics import psnr
 
 ASTRONAUT = torch.from_numpy(data.astronaut()).permute(2, 0, 1).float() / 255  # (3, 512, 512)
 

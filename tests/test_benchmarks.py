@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from skimage import data
 
 from filmlite import FILM, FILMConfig
-from filmlite.baselines import average_frames, dis_flow
-from filmlite.metrics import psnr
+from filmlite.evaluation.baselines import average_frames, dis_flow
+from filmlite.evaluation.metrics import psnr
 
 spec = importlib.util.spec_from_file_location("flow_gap", Path(__file__).parent.parent / "benchmarks" / "flow_gap.py")
 flow_gap = importlib.util.module_from_spec(spec)

@@ -3,9 +3,9 @@ import os
 import pytest
 import torch
 
-from filmlite import FILM, FILMConfig, load_pretrained, save_checkpoint
-from filmlite import checkpoint as ckpt_module
-from filmlite.checkpoint import read_checkpoint
+from filmlite import FILMConfig, load_pretrained, save_checkpoint
+from filmlite.io import checkpoint as ckpt_module
+from filmlite.io.checkpoint import read_checkpoint
 
 from conftest import TINY
 
@@ -112,7 +112,7 @@ def test_saved_checkpoint_has_ordinary_permissions(tmp_path, tiny_model):
 
 
 def test_training_totals_add_up_the_runs_a_model_was_fine_tuned_from():
-    from filmlite.checkpoint import training_runs, training_totals
+    from filmlite.io.checkpoint import training_runs, training_totals
 
     grandparent = {"step": 100, "seconds": 10.0}
     parent = {"step": 20, "seconds": 2.5, "init_metadata": grandparent}

@@ -77,7 +77,7 @@ def test_setup_cell_in_a_colab_kernel_makes_filmlite_importable_without_a_restar
         exec(cell)
         exec(cell)
         import filmlite
-        from filmlite import viz
+        from filmlite.course import viz
         print(json.dumps({"file": filmlite.__file__, "cwd": os.getcwd(), "entries": sys.path.count(CLONE),
                           "smoke": filmlite.smoke_mode()}))
     """)

@@ -6,8 +6,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from filmlite import course
-from filmlite.data import SyntheticTriplets
+from filmlite.course import lessons as course
+from filmlite.training.data import SyntheticTriplets
 
 
 

@@ -10,12 +10,12 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from filmlite import course
-from filmlite.baselines import average_frames
-from filmlite.data import heldout_triplets
-from filmlite.metrics import psnr
-import filmlite.train as train_module
-from filmlite.train import RECIPES, StreamSampler, TrainConfig, read_log
+from filmlite.course import lessons as course
+from filmlite.evaluation.baselines import average_frames
+from filmlite.training.data import heldout_triplets
+from filmlite.evaluation.metrics import psnr
+import filmlite.training.train as train_module
+from filmlite.training.train import RECIPES, StreamSampler, TrainConfig, read_log
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,7 @@ def test_interval_table_means_and_paired_differences():
 def test_training_step_source_is_the_loops_step():
     code = course.training_step_source()
     assert code.startswith("for batch in loader:") and code.rstrip().endswith("scaler.update()")
-    for part in ("network(x0, x1", "criterion(", ".backward()", "scaler.step(optimizer)", "zero_grad"):
+    for part in ("network(x0, x1, target", ".backward()", "scaler.step(run.optimizer)", "zero_grad"):
         assert part in code, part
     assert all(line.strip() in inspect.getsource(train_module) for line in code.splitlines())
     with pytest.raises(ValueError, match="no line"):

@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from filmlite import warp
-from filmlite.data import (
+from filmlite.training.data import (
     HELDOUT_FRACTION, SyntheticTriplets, TripletStream, VideoTriplets, VimeoTriplets, augment, load_photo,
     random_crop, rotate, sample_clip_path, sample_frames, triplet_indices,
 )
-from filmlite.images import write_image
-from filmlite.metrics import psnr
+from filmlite.io.images import write_image
+from filmlite.evaluation.metrics import psnr
 
 
 def test_synthetic_triplets_are_seeded_by_index():
@@ -26,7 +26,7 @@ def test_synthetic_triplets_are_seeded_by_index():
 
 
 def test_synthetic_seed_does_not_depend_on_the_process():
-    code = "from filmlite.data import SyntheticTriplets as S; print(float(S(size=32)[7].sum()))"
+    code = "from filmlite.training.data import SyntheticTriplets as S; print(float(S(size=32)[7].sum()))"
     sums = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout for seed in ("1", "2")}
     assert len(sums) == 1
@@ -76,7 +76,9 @@ def test_triplet_indices_respect_cuts_and_the_held_out_part():
     train = triplet_indices(n, cuts, (1, 3), "train")
     heldout = triplet_indices(n, cuts, (1, 3), "heldout")
     start = n - int(np.ceil(n * HELDOUT_FRACTION))
-    shot_of = lambda i: sum(i >= c for c in cuts)
+    def shot_of(i):
+        return sum(i >= c for c in cuts)
+
     for i, s in train:
         assert i + 2 * s < start and shot_of(i) == shot_of(i + 2 * s)
     for i, s in heldout:

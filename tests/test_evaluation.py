@@ -7,7 +7,8 @@ import torch
 from PIL import Image
 from skimage.metrics import structural_similarity
 
-from filmlite import FILM, evaluation
+from filmlite import FILM
+from filmlite.evaluation import benchmarks as evaluation
 from conftest import TINY
 
 
@@ -114,5 +115,5 @@ def test_evaluate_a_model_with_a_limit(tmp_path):
     assert all(math.isfinite(s["psnr"]) and -1 <= s["ssim"] <= 1 for s in result["samples"])
     with pytest.raises(ValueError, match="limit"):
         evaluation.evaluate(FILM(TINY).eval(), data, limit=0)
-    with pytest.raises(ValueError, match="only apply to a FILM"):
+    with pytest.raises(ValueError, match="only apply to an interpolator"):
         evaluation.evaluate(lambda a, b: a, data, tile_size=64)

@@ -4,7 +4,7 @@ import torch
 from PIL import Image
 
 from filmlite import read_image, write_image
-from filmlite.images import from_array, to_array
+from filmlite.io.images import from_array, to_array
 
 
 def test_png_round_trip(tmp_path):

@@ -3,12 +3,13 @@ import torch
 from torch import nn
 
 from filmlite import FILMConfig, interpolate, interpolate_recursive, iter_recursive
-from filmlite.inference import pad_to_multiple
+from filmlite.inference.interpolation import pad_to_multiple
 
 
 class Blend(nn.Module):
     """A stand-in with FILM's interface whose middle frame is the plain average: makes frame times visible."""
 
+    name, any_time = "blend", False
     config = FILMConfig.film()
 
     def __init__(self):
@@ -16,10 +17,68 @@ class Blend(nn.Module):
         self.anchor = nn.Parameter(torch.zeros(()))
         self.calls = 0
 
-    def forward(self, x0, x1):
+    def forward(self, x0, x1, t=0.5):
         self.calls += 1
         assert x0.shape[-1] % 64 == 0 and x0.shape[-2] % 64 == 0
-        return (x0 + x1) / 2
+        return (1 - t) * x0 + t * x1
+
+
+class AnyTimeBlend(Blend):
+    """The same, for a model that makes any time t (as Super SloMo and RIFE do): the cross-fade at t."""
+
+    any_time = True
+
+
+def test_interpolate_passes_t_to_a_model_that_takes_any_time():
+    x0, x1 = torch.zeros(1, 3, 20, 30), torch.ones(1, 3, 20, 30)
+    for t in (0.25, 0.5, 0.9):
+        assert torch.allclose(interpolate(AnyTimeBlend(), x0, x1, t=t), torch.full_like(x0, t))
+
+
+@pytest.mark.parametrize("t", [0.0, 1.0, -0.5, 1.5, float("nan"), "half", True])
+def test_interpolate_refuses_a_time_outside_the_interval(t):
+    x0 = torch.zeros(1, 3, 8, 8)
+    with pytest.raises(ValueError, match="strictly between 0"):
+        interpolate(AnyTimeBlend(), x0, x0, t=t)
+
+
+def test_a_midpoint_only_model_refuses_other_times_and_names_the_recursion(tiny_model):
+    x0 = torch.zeros(1, 3, 8, 8)
+    for model in (Blend(), tiny_model):
+        with pytest.raises(ValueError, match="interpolate_recursive"):
+            interpolate(model, x0, x0, t=0.25)
+        assert interpolate(model, x0, x0, t=0.5).shape == x0.shape
+
+
+def test_frames_at_asks_an_any_time_model_directly_and_recurses_on_a_midpoint_model():
+    from fractions import Fraction
+
+    from filmlite.inference import recursion
+
+    x0, x1 = torch.zeros(1, 3, 8, 8), torch.ones(1, 3, 8, 8)
+    thirds = [Fraction(1, 3), Fraction(2, 3)]
+    direct = AnyTimeBlend()
+    frames = list(recursion.frames_at(direct, x0, x1, thirds))
+    assert direct.calls == 2 and [float(f.mean()) for f in frames] == pytest.approx([1 / 3, 2 / 3])
+    assert recursion.network_runs(thirds, any_time=True) == 2
+    midpoint = Blend()
+    frames = list(recursion.frames_at(midpoint, x0, x1, [Fraction(1, 4), Fraction(3, 4)]))
+    assert midpoint.calls == 3 and [float(f.mean()) for f in frames] == pytest.approx([0.25, 0.75])
+    with pytest.raises(ValueError, match="increase"):
+        list(recursion.frames_at(midpoint, x0, x1, [Fraction(3, 4), Fraction(1, 4)]))
+
+
+def test_frames_at_keeps_only_the_frames_still_needed():
+    """Deep recursion streams: after each frame, at most depth + 2 frames are held (not all 2^depth)."""
+    from filmlite.inference import recursion
+
+    x0, x1 = torch.zeros(1, 3, 8, 8), torch.ones(1, 3, 8, 8)
+    depth = 6
+    frames = recursion.frames_at(Blend(), x0, x1, recursion.recursion_times(2, depth)[1:-1])
+    held = []
+    for _ in frames:
+        held.append(len(frames.gi_frame.f_locals["known"]))  # the frames it keeps for later times
+    assert len(held) == 2**depth - 1 and max(held) <= depth + 2
 
 
 @pytest.mark.parametrize("h,w", [(37, 51), (64, 64), (65, 127), (1, 1)])

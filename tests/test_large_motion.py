@@ -1,4 +1,4 @@
-"""The exact large-motion scenes (`filmlite.data.translation_scene`) and `benchmarks/large_motion.py`, on tiny sizes."""
+"""The exact large-motion scenes (`filmlite.training.data.translation_scene`) and `benchmarks/large_motion.py`, on tiny sizes."""
 import importlib.util
 import math
 from pathlib import Path
@@ -8,10 +8,10 @@ import torch
 from skimage import data
 
 from filmlite import FILM, FILMConfig
-from filmlite.baselines import average_frames
-from filmlite.data import HELDOUT_PHOTOS, PHOTOS, even_displacement, seeded_generator, translation_scene
-from filmlite.metrics import psnr
-from filmlite.warp import warp
+from filmlite.evaluation.baselines import average_frames
+from filmlite.training.data import HELDOUT_PHOTOS, PHOTOS, even_displacement, seeded_generator, translation_scene
+from filmlite.evaluation.metrics import psnr
+from filmlite.film.warp import warp
 
 spec = importlib.util.spec_from_file_location("large_motion",
                                               Path(__file__).parent.parent / "benchmarks" / "large_motion.py")

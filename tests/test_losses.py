@@ -1,4 +1,4 @@
-"""filmlite.losses: each loss against an independent computation; VGG-19 layout and weight loading; schedules.
+"""filmlite.training.losses: each loss against an independent computation; VGG-19 layout and weight loading; schedules.
 
 VGG runs on the CPU with random weights and 32x32 / 64x64 inputs; nothing is downloaded.
 """
@@ -9,10 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from filmlite import losses
-from filmlite.losses import (
+from filmlite.training import losses
+from filmlite.training.losses import (
     FILMLoss,
-    VGG19Features,
     gram_matrix,
     l1_loss,
     load_vgg19,

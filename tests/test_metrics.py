@@ -6,7 +6,7 @@ import torch
 from skimage import data
 from skimage.metrics import structural_similarity
 
-from filmlite.metrics import gaussian_window, psnr, ssim
+from filmlite.evaluation.metrics import gaussian_window, psnr, ssim
 
 
 def photo_pair(h=72, w=96, noise=0.05, seed=0):

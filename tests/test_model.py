@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from filmlite import FILM, FILMConfig
-from filmlite.encoder import cascade
+from filmlite.film.feature_extraction import cascade
 
 from conftest import TINY, unzero
 
@@ -189,7 +189,25 @@ def test_residual_output_starts_as_frame_averaging():
     assert not FILMConfig.film().residual_output
 
 
-def test_forward_can_return_the_intermediates(tiny_model):
+def test_forward_is_the_output_of_the_intermediates_and_one_tensor(tiny_model):
     x0, x1 = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
-    stages = tiny_model(x0, x1, intermediates=True)
-    torch.testing.assert_close(stages.output, tiny_model(x0, x1))
+    out = tiny_model(x0, x1)
+    assert type(out) is torch.Tensor and out.shape == x0.shape
+    torch.testing.assert_close(tiny_model.intermediates(x0, x1).output, out)
+    torch.testing.assert_close(tiny_model(x0, x1, 0.5), out)
+
+
+@pytest.mark.parametrize("t", [0.25, 0.0, 1.0, 0.75])
+def test_film_refuses_other_times_and_points_to_the_recursion(tiny_model, t):
+    x0, x1 = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    with pytest.raises(ValueError, match="interpolate_recursive"):
+        tiny_model(x0, x1, t)
+
+
+def test_film_offers_the_interface_every_interpolator_offers():
+    from filmlite import registry
+
+    assert FILM.name == "film" and FILM.any_time is False
+    assert registry.get("film").model is FILM and registry.get("film").config is FILMConfig
+    config = FILMConfig.lite()
+    assert FILMConfig.from_dict(config.to_dict()) == config and config.alignment == 64

@@ -2,7 +2,7 @@
 
 `pytest --nbval-lax` runs the notebooks too but compares no outputs, so it stays green when every figure prints
 `<Figure size 1280x210 with 4 Axes>` instead of showing (what ipykernel 7 does with a pyplot-free Figure until
-something registers an image formatter; `filmlite.display` does). This test looks at the outputs: no figure may show
+something registers an image formatter; `filmlite.course.display` does). This test looks at the outputs: no figure may show
 as text, and a notebook that draws must show pictures. It runs each notebook once, with the same code as
 `notebooks/render.py`. Under the README's command (`pytest --nbval-lax`, which runs the notebooks anyway) the
 root conftest.py makes the same checks on nbval's run, cell by cell, and the per-notebook runs here are skipped.
@@ -45,9 +45,9 @@ def test_detectors_on_outputs_written_by_hand():
 def test_a_pyplot_free_figure_shows_as_a_picture_in_a_fresh_kernel(tmp_path):
     """The mechanism itself, in a real kernel: after `import filmlite`, with and without %matplotlib inline."""
     figure = "from matplotlib.figure import Figure\nfig = Figure(figsize=(2, 1))\nfig.subplots().plot([0, 1])\n"
-    nb = _run(_notebook("from filmlite import viz", figure + "fig", "%matplotlib inline\n" + figure + "fig",
+    nb = _run(_notebook("from filmlite.course import viz", figure + "fig", "%matplotlib inline\n" + figure + "fig",
                         "import matplotlib.pyplot as plt\nviz.show_images([viz.color_wheel(32)])",
-                        "import torch\nfrom filmlite import course\ncourse.gif_image([torch.rand(3, 8, 8)] * 2)"),
+                        "import torch\nfrom filmlite.course import lessons as course\ncourse.gif_image([torch.rand(3, 8, 8)] * 2)"),
               tmp_path)
     assert render.figures_as_text(nb) == []
     for cell in nb.cells[1:4]:
@@ -90,9 +90,9 @@ def test_nbval_run_fails_a_cell_whose_figure_shows_as_text(tmp_path):
     import subprocess
     import sys
 
-    good = "from filmlite import viz\nimport torch\nviz.show_images([torch.rand(3, 8, 8)])"
+    good = "from filmlite.course import viz\nimport torch\nviz.show_images([torch.rand(3, 8, 8)])"
     bad = "from matplotlib.figure import Figure\nfig = Figure()\nfig.subplots()\nfig"
-    silent = "from filmlite import viz\nimport torch\nfigure = viz.show_images([torch.rand(3, 8, 8)])\nx = 1"
+    silent = "from filmlite.course import viz\nimport torch\nfigure = viz.show_images([torch.rand(3, 8, 8)])\nx = 1"
     for name, source in [("good", good), ("bad", bad), ("silent", silent)]:
         nb = _notebook(source)
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from filmlite import load_official, load_pretrained, save_checkpoint
-from filmlite.checkpoint import port_key_to_filmlite
+from filmlite.film.official import port_key_to_filmlite
 from filmlite import FILMConfig, FILM
 
 from port_oracle import film_forward, random_port_state_dict, read_reference_shapes

@@ -21,7 +21,7 @@ from filmlite.rife import (
     rife_loss,
 )
 from filmlite.rife.laplacian import reconstruct
-from filmlite.warp import warp
+from filmlite.film.warp import warp
 
 spec = importlib.util.spec_from_file_location("model_costs", Path(__file__).parent.parent / "benchmarks" / "model_costs.py")
 model_costs = importlib.util.module_from_spec(spec)

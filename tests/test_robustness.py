@@ -12,14 +12,19 @@ import pytest
 import torch
 
 import filmlite
-import filmlite.train as train_module
-from filmlite import cli, video
-from filmlite.checkpoint import load_pretrained, save_checkpoint
-from filmlite.images import write_image
-from filmlite.inference import interpolate, interpolate_recursive
-from filmlite.train import read_log, train
-from conftest import TINY
-from test_cli import assert_user_error, pair, read_png, run, save_png, tiny_checkpoint  # noqa: F401 (fixtures)
+import filmlite.training.train as train_module
+from filmlite import cli
+from filmlite.io import video, writing
+from filmlite.inference import slowmo
+from filmlite.io.progress import Progress
+from filmlite.io.checkpoint import load_pretrained, save_checkpoint
+from filmlite.io.images import write_image
+from filmlite.inference.interpolation import interpolate
+from filmlite.inference.recursion import interpolate_recursive
+from filmlite.training.cli import build_parser
+from filmlite.training.train import read_log, train
+from conftest import read_png, save_png
+from test_cli import assert_user_error
 from test_video import make_video, smooth_frames
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def frames_folder(tmp_path):
     folder = tmp_path / "FRAMES"
     for i, frame in enumerate(smooth_frames(3, 16, 24)):
-        save_png(folder / video.FRAME_NAME.format(i + 1), frame)
+        save_png(folder / writing.FRAME_NAME.format(i + 1), frame)
     return folder
 
 
@@ -51,7 +56,7 @@ def test_slowmo_never_writes_into_its_input(run, frames_folder, where):
 def test_slowmo_api_refuses_its_input_as_output(frames_folder, tiny_model):
     before = snapshot(frames_folder)
     with pytest.raises(ValueError, match="input"):
-        video.slowmo(tiny_model, frames_folder, frames_folder, 2, overwrite=True, progress=False)
+        slowmo.slowmo(tiny_model, frames_folder, frames_folder, 2, overwrite=True, progress=False)
     assert snapshot(frames_folder) == before
 
 
@@ -188,7 +193,7 @@ def test_no_frame_of_non_finite_values_is_written(tmp_path, bad):
     frames[1, 0, 3, 3] = bad
     for name in ("v.mp4", "v.gif", "folder"):
         with pytest.raises(ValueError, match="NaN or infinite"):
-            video.write_frames(tmp_path / name, frames)
+            writing.write_frames(tmp_path / name, frames)
         assert not (tmp_path / name).exists() or not any((tmp_path / name).iterdir())
     with pytest.raises(ValueError, match="NaN or infinite"):
         write_image(tmp_path / "one.png", frames[1])
@@ -230,14 +235,14 @@ def test_cut_threshold_must_be_a_non_negative_number(run, frames_folder, tmp_pat
 
 def test_slowmo_api_refuses_a_negative_cut_threshold(frames_folder, tiny_model, tmp_path):
     with pytest.raises(ValueError, match="cut_threshold"):
-        video.slowmo(tiny_model, frames_folder, tmp_path / "s.mp4", 2, cut_threshold=-1, progress=False)
+        slowmo.slowmo(tiny_model, frames_folder, tmp_path / "s.mp4", 2, cut_threshold=-1, progress=False)
 
 
 # ============================================================================================ familiar tools
 def test_progress_without_a_terminal_prints_plain_lines():
     clock = iter(range(0, 1000, 2)).__next__  # two seconds per call
     stream = io.StringIO()
-    progress = video.Progress(100, "pair", "slowmo", stream=stream, clock=clock)
+    progress = Progress(100, "pair", "slowmo", stream=stream, clock=clock)
     for _ in range(100):
         progress.update()
     progress.close()
@@ -263,7 +268,7 @@ def test_threads_version_and_recipe_help(run, pair, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit:
         cli.main(["--version"])
     assert exit.value.code == 0 and capsys.readouterr().out.strip() == f"filmlite {filmlite.__version__}"
-    help_text = train_module.build_parser().format_help()
+    help_text = build_parser().format_help()
     for name, recipe in train_module.RECIPES.items():
         assert name in help_text
         assert f"{recipe['steps']:,}" in help_text or str(recipe["steps"]) in help_text
@@ -291,19 +296,19 @@ def test_stale_temporary_checkpoints_are_removed_at_start(tmp_path):
     for name in (".checkpoint.pt.abc123.tmp", ".model.pt.x.tmp", "log.tmp"):
         (out / name).write_bytes(b"partial")
     (out / "notes.tmp").write_text("the user's")
-    train(config, progress=False, model_config=TINY)
+    train(config, progress=False)
     assert sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp")) == ["notes.tmp"]
 
 
 SIGTERM_SCRIPT = """
 import os, signal, sys
-import filmlite.inference
 from filmlite import cli
-original = filmlite.inference.interpolate
+from filmlite.inference import interpolation, recursion
+original = interpolation.interpolate
 def interpolate(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGTERM)
     return original(*args, **kwargs)
-filmlite.inference.interpolate = interpolate
+interpolation.interpolate = recursion.interpolate = interpolate
 sys.exit(cli.main(sys.argv[1:]))
 """
 
@@ -328,13 +333,13 @@ def test_the_log_reads_as_if_the_run_never_stopped(tmp_path):
     out.mkdir(parents=True)
     # a run killed before its first checkpoint: its log lines, the last one cut mid-write
     (out / "log.jsonl").write_text('{"kind": "train", "step": 1, "loss": 9}\n{"kind": "train", "step": 2, "lo')
-    log = train(config, progress=False, model_config=TINY)
+    log = train(config, progress=False)
     assert [e["step"] for e in log["train"]] == [1, 2, 3, 4]
     assert all(e["loss"] != 9 for e in log["train"])
     # killed after its checkpoint at step 4 while logging later steps: resuming drops them, even a cut line
     with open(out / "log.jsonl", "a") as f:
         f.write('{"kind": "train", "step": 5, "loss": 1}\n{"kind": "val", "st')
-    train(tiny_config(tmp_path, steps=6, checkpoint_every=100), progress=False, model_config=TINY)
+    train(tiny_config(tmp_path, steps=6, checkpoint_every=100), progress=False)
     assert [e["step"] for e in read_log(out)["train"]] == [1, 2, 3, 4, 5, 6]
     assert all(e["loss"] != 1 for e in read_log(out)["train"])
 
@@ -350,13 +355,13 @@ def test_a_second_live_run_into_one_folder_is_refused_and_a_stale_lock_taken_ove
     try:
         (out / ".lock").write_text(str(sleeper.pid))
         with pytest.raises(FileExistsError, match=rf"process {sleeper.pid}.*another --out"):
-            train(config, progress=False, model_config=TINY)
+            train(config, progress=False)
     finally:
         sleeper.kill()
         sleeper.wait()
     assert not (out / "checkpoint.pt").exists()
     # the process is gone: its lock is stale, and the next run takes it over (and removes it at the end)
-    train(config, progress=False, model_config=TINY)
+    train(config, progress=False)
     assert (out / "model.pt").exists() and not (out / ".lock").exists()
 
 
@@ -403,7 +408,7 @@ def test_a_full_disk_leaves_no_partial_file(run, pair, tmp_path, monkeypatch):
 
 
 def test_ctrl_c_in_evaluate_leaves_no_json(run, tmp_path, monkeypatch):
-    from filmlite import evaluation
+    from filmlite.evaluation import benchmarks as evaluation
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -415,12 +420,13 @@ def test_ctrl_c_in_evaluate_leaves_no_json(run, tmp_path, monkeypatch):
 
 
 def test_ctrl_c_in_slowmo_leaves_no_temporary_file(run, frames_folder, tmp_path, monkeypatch):
-    import filmlite.inference
+    from filmlite.inference import interpolation, recursion
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(filmlite.inference, "interpolate", interrupted)
+    monkeypatch.setattr(interpolation, "interpolate", interrupted)
+    monkeypatch.setattr(recursion, "interpolate", interrupted)
     out = tmp_path / "out"
     out.mkdir()
     for output in ("s.mp4", "s.gif"):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from filmlite.exercises import check_exercise
+from filmlite.course.exercises import check_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

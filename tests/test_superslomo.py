@@ -16,7 +16,7 @@ from filmlite.superslomo import (
     visibility_blend,
 )
 from filmlite.superslomo.loss import total_variation
-from filmlite.warp import warp
+from filmlite.film.warp import warp
 
 spec = importlib.util.spec_from_file_location("model_costs", Path(__file__).parent.parent / "benchmarks" / "model_costs.py")
 model_costs = importlib.util.module_from_spec(spec)

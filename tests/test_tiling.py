@@ -1,4 +1,4 @@
-"""Tiled inference and reduced precision: filmlite/tiling.py and the tile_size / dtype keywords of interpolate."""
+"""Tiled inference and reduced precision: filmlite/inference/tiling.py and the tile_size / dtype keywords of interpolate."""
 import math
 
 import numpy as np
@@ -8,13 +8,15 @@ from torch import nn
 
 from conftest import TINY
 from filmlite import FILM, FILMConfig, image_pyramid, interpolate, interpolate_recursive
-from filmlite.inference import predict, run_network
-from filmlite.tiling import axis_weights, blend_tiles, check_tiling, tile_grid, tile_starts
+from filmlite.device import PRECISIONS
+from filmlite.inference.interpolation import predict, run_network
+from filmlite.inference.tiling import axis_weights, blend_tiles, check_tiling, tile_grid, tile_starts
 
 
 class Blend(nn.Module):
     """A stand-in with FILM's interface whose output at a pixel depends only on that pixel: the average."""
 
+    name, any_time = "blend", False
     config = FILMConfig.film()
 
     def __init__(self):
@@ -22,7 +24,7 @@ class Blend(nn.Module):
         self.anchor = nn.Parameter(torch.zeros(()))
         self.shapes, self.autocast = [], []
 
-    def forward(self, x0, x1):
+    def forward(self, x0, x1, t=0.5):
         self.shapes.append(tuple(x0.shape))
         self.autocast.append(torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else None)
         return (x0 + x1) / 2
@@ -32,7 +34,7 @@ class EdgeArtefact(Blend):
     """The average, plus an error of 0.5 in a band of 8 pixels along its input's border: like a network that
     lacks context at the edge of what it sees. Untiled, the error sits on the frame border only."""
 
-    def forward(self, x0, x1):
+    def forward(self, x0, x1, t=0.5):
         band = torch.ones_like(x0[:, :1])
         band[..., 8:-8, 8:-8] = 0
         return super().forward(x0, x1) + 0.5 * band
@@ -235,15 +237,21 @@ def test_check_tiling_rounds_up_to_the_alignment():
 
 
 # ---- reduced precision -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, "bfloat16"])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, "bf16"])
 def test_autocast_reaches_the_network(dtype):
     model = Blend()
     x0, x1 = torch.rand(2, 3, 20, 30)
     y = interpolate(model, x0, x1, dtype=dtype)
-    expected = getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    expected = PRECISIONS[dtype] if isinstance(dtype, str) else dtype
     assert model.autocast == [expected] and y.dtype == torch.float32
     interpolate(model, x0, x1)
     assert model.autocast[-1] is None  # float32 by default, autocast off again
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float64", torch.int8])
+def test_a_precision_outside_the_one_vocabulary_is_refused_naming_it(dtype):
+    with pytest.raises(ValueError, match="fp32, bf16, fp16"):
+        interpolate(Blend(), *torch.rand(2, 3, 8, 8), dtype=dtype)
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])

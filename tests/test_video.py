@@ -1,4 +1,4 @@
-"""filmlite.video: writing videos, GIFs and frame folders, audio, and slow motion."""
+"""filmlite.io.video: writing videos, GIFs and frame folders, audio, and slow motion."""
 import math
 from fractions import Fraction
 
@@ -9,8 +9,10 @@ import torch
 from PIL import Image, ImageSequence
 
 import filmlite
-import filmlite.inference
-from filmlite import FILM, video
+import filmlite.inference.interpolation
+from filmlite import FILM
+from filmlite.io import video, writing
+from filmlite.inference import slowmo, recursion
 from conftest import TINY
 
 
@@ -75,7 +77,7 @@ def no_temporaries(folder) -> bool:
 @pytest.mark.parametrize("fps", [25, 29.97])
 def test_mp4_round_trip(tmp_path, fps):
     frames = smooth_frames(7, 48, 64)
-    path = video.write_frames(tmp_path / "a.mp4", frames, fps=fps)
+    path = writing.write_frames(tmp_path / "a.mp4", frames, fps=fps)
     info = video.video_info(path)
     assert (info.frames, info.width, info.height, info.has_audio) == (7, 64, 48, False)
     assert info.fps == pytest.approx(fps, abs=1e-3)
@@ -87,7 +89,7 @@ def test_mp4_round_trip(tmp_path, fps):
 
 def test_mp4_odd_size_is_padded_by_one_pixel(tmp_path):
     frames = smooth_frames(3, 33, 47)
-    path = video.write_frames(tmp_path / "odd.mp4", frames.float() / 255, fps=10)  # float input as well
+    path = writing.write_frames(tmp_path / "odd.mp4", frames.float() / 255, fps=10)  # float input as well
     back = video.read_frames(path)
     assert back.shape == (3, 3, 34, 48)
     assert (back[..., :33, :47].float() - frames.float()).abs().mean() < 4
@@ -98,7 +100,7 @@ def test_mp4_odd_size_is_padded_by_one_pixel(tmp_path):
 
 def test_gif(tmp_path):
     frames = smooth_frames(5, 30, 40)
-    writer = video.FrameWriter(tmp_path / "a.gif", fps=25)
+    writer = writing.FrameWriter(tmp_path / "a.gif", fps=25)
     with writer:
         for f in frames:
             writer.write(f)
@@ -114,9 +116,9 @@ def test_gif(tmp_path):
 
 
 def test_gif_frame_rate_rounding_is_reported(tmp_path):
-    writer = video.FrameWriter(tmp_path / "fast.gif", fps=200)
+    writer = writing.FrameWriter(tmp_path / "fast.gif", fps=200)
     assert writer.gif_delay() == 2  # never below 2/100 s
-    assert video.FrameWriter(tmp_path / "b.gif", fps=30).gif_delay() == 3
+    assert writing.FrameWriter(tmp_path / "b.gif", fps=30).gif_delay() == 3
     with writer:
         writer.write(smooth_frames(2, 16, 16))
     assert writer.notes and "50 fps" in writer.notes[0]
@@ -124,7 +126,7 @@ def test_gif_frame_rate_rounding_is_reported(tmp_path):
 
 def test_png_folder_is_lossless(tmp_path):
     frames = torch.rand(4, 3, 9, 11)
-    video.write_frames(tmp_path / "frames", frames)
+    writing.write_frames(tmp_path / "frames", frames)
     files = sorted((tmp_path / "frames").iterdir())
     assert [f.name for f in files] == [f"frame_{i:06d}.png" for i in range(4)]
     expected = (frames * 255).round().to(torch.uint8)
@@ -136,17 +138,17 @@ def test_nothing_is_overwritten_without_permission(tmp_path):
     target = tmp_path / "a.mp4"
     target.write_bytes(b"precious")
     with pytest.raises(FileExistsError, match="already exists"):
-        video.write_frames(target, smooth_frames(2, 16, 16))
+        writing.write_frames(target, smooth_frames(2, 16, 16))
     assert target.read_bytes() == b"precious"
-    video.write_frames(target, smooth_frames(2, 16, 16), overwrite=True)
+    writing.write_frames(target, smooth_frames(2, 16, 16), overwrite=True)
     assert video.video_info(target).frames == 2
 
     folder = tmp_path / "frames"
-    video.write_frames(folder, smooth_frames(5, 8, 8))
+    writing.write_frames(folder, smooth_frames(5, 8, 8))
     (folder / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError, match="not empty"):
-        video.write_frames(folder, smooth_frames(2, 8, 8))
-    video.write_frames(folder, smooth_frames(2, 8, 8), overwrite=True)
+        writing.write_frames(folder, smooth_frames(2, 8, 8))
+    writing.write_frames(folder, smooth_frames(2, 8, 8), overwrite=True)
     assert sorted(p.name for p in folder.iterdir()) == ["frame_000000.png", "frame_000001.png", "notes.txt"]
 
 
@@ -154,7 +156,7 @@ def test_a_failed_write_leaves_no_half_file(tmp_path):
     target = tmp_path / "a.mp4"
     target.write_bytes(b"old")
     with pytest.raises(RuntimeError, match="boom"):
-        with video.FrameWriter(target, 10, overwrite=True) as writer:
+        with writing.FrameWriter(target, 10, overwrite=True) as writer:
             writer.write(smooth_frames(3, 16, 16))
             raise RuntimeError("boom")
     assert target.read_bytes() == b"old"
@@ -163,17 +165,17 @@ def test_a_failed_write_leaves_no_half_file(tmp_path):
 
 def test_writer_refuses_bad_input(tmp_path):
     with pytest.raises(ValueError, match="one size"):
-        with video.FrameWriter(tmp_path / "a.mp4") as writer:
+        with writing.FrameWriter(tmp_path / "a.mp4") as writer:
             writer.write(smooth_frames(1, 16, 16))
             writer.write(smooth_frames(1, 16, 18))
     with pytest.raises(ValueError, match="0..255"):
-        video.write_frames(tmp_path / "b.gif", torch.full((1, 3, 8, 8), 200.0))
+        writing.write_frames(tmp_path / "b.gif", torch.full((1, 3, 8, 8), 200.0))
     with pytest.raises(ValueError, match="folder name"):
-        video.write_frames(tmp_path / "c.png", smooth_frames(1, 8, 8))
+        writing.write_frames(tmp_path / "c.png", smooth_frames(1, 8, 8))
     with pytest.raises(ValueError, match="suffix"):
-        video.write_frames(tmp_path / "d.xyz", smooth_frames(1, 8, 8))
+        writing.write_frames(tmp_path / "d.xyz", smooth_frames(1, 8, 8))
     with pytest.raises(ValueError, match="no frames"):
-        video.write_frames(tmp_path / "e.mp4", [])
+        writing.write_frames(tmp_path / "e.mp4", [])
     assert no_temporaries(tmp_path)
 
 
@@ -181,7 +183,7 @@ def test_writer_refuses_bad_input(tmp_path):
 def test_audio_is_copied_packet_for_packet(tmp_path):
     source = make_video(tmp_path / "in.mp4", smooth_frames(10, 32, 32), fps=10)
     assert video.video_info(source).has_audio
-    out = video.write_frames(tmp_path / "out.mp4", smooth_frames(10, 32, 32), fps=10, audio_from=source)
+    out = writing.write_frames(tmp_path / "out.mp4", smooth_frames(10, 32, 32), fps=10, audio_from=source)
     assert video.video_info(out).has_audio
     payloads = audio_payloads(source)
     assert len(payloads) > 5 and audio_payloads(out) == payloads  # copied, not re-encoded
@@ -189,7 +191,7 @@ def test_audio_is_copied_packet_for_packet(tmp_path):
 
 def test_audio_the_container_cannot_hold_is_re_encoded(tmp_path):
     source = make_video(tmp_path / "in.mkv", smooth_frames(10, 32, 32), fps=10, audio="pcm_u8")
-    writer = video.FrameWriter(tmp_path / "out.mp4", 10, audio_from=source)
+    writer = writing.FrameWriter(tmp_path / "out.mp4", 10, audio_from=source)
     with writer:
         writer.write(smooth_frames(10, 32, 32))
     assert writer.audio == "re-encoded to AAC"
@@ -231,7 +233,7 @@ def test_scene_cuts_between_two_shots():
 # ------------------------------------------------------------------------------------------------ slow motion
 @pytest.mark.parametrize("factor", [2, 3, 4, 5, 6, 7, 8, 12])
 def test_slowmo_times_are_the_nearest_dyadic_times(factor):
-    times = video.slowmo_times(factor)
+    times = slowmo.slowmo_times(factor)
     depth = math.ceil(math.log2(factor))
     grid = [Fraction(k, 2**depth) for k in range(2**depth + 1)]
     expected = [min(grid, key=lambda t: abs(t - Fraction(j, factor))) for j in range(1, factor)]
@@ -239,15 +241,15 @@ def test_slowmo_times_are_the_nearest_dyadic_times(factor):
     assert len(set(times)) == factor - 1 and all(0 < t < 1 for t in times)
     if factor & (factor - 1) == 0:
         assert times == [Fraction(j, factor) for j in range(1, factor)]
-        assert video.describe_times(factor) is None
+        assert slowmo.describe_times(factor) is None
     else:
-        assert ", ".join(map(str, times)) in video.describe_times(factor)
+        assert ", ".join(map(str, times)) in slowmo.describe_times(factor)
 
 
 def test_frames_at_equals_the_official_recursion():
     model = FILM(TINY).eval()
     x0, x1 = torch.rand(2, 3, 16, 24)
-    ours = video.frames_at(model, x0, x1, [Fraction(j, 4) for j in range(1, 4)])
+    ours = list(recursion.frames_at(model, x0, x1, [Fraction(j, 4) for j in range(1, 4)]))
     recursive = filmlite.interpolate_recursive(model, [x0, x1], times_to_interpolate=2)
     assert all(torch.equal(a, b) for a, b in zip(ours, recursive[1:4]))
 
@@ -255,19 +257,19 @@ def test_frames_at_equals_the_official_recursion():
 def test_frames_at_computes_only_what_is_needed(monkeypatch):
     model = FILM(TINY).eval()
     calls = []
-    original = filmlite.inference.interpolate
-    monkeypatch.setattr(filmlite.inference, "interpolate", lambda *a, **k: calls.append(1) or original(*a, **k))
+    original = recursion.interpolate
+    monkeypatch.setattr(recursion, "interpolate", lambda *a, **k: calls.append(1) or original(*a, **k))
     x0, x1 = torch.rand(2, 3, 16, 16)
-    video.frames_at(model, x0, x1, video.slowmo_times(5))  # 1/4, 3/8, 5/8, 3/4: also needs 1/2
+    list(recursion.frames_at(model, x0, x1, slowmo.slowmo_times(5)))  # 1/4, 3/8, 5/8, 3/4: also needs 1/2
     assert len(calls) == 5
     with pytest.raises(ValueError, match="2\\^d"):
-        video.frames_at(model, x0, x1, [Fraction(1, 3)])
+        list(recursion.frames_at(model, x0, x1, [Fraction(1, 3)]))
 
 
 def test_slowmo_frames_count_inputs_and_cuts():
     model = FILM(TINY).eval()
     frames = smooth_frames(4, 16, 16)
-    out = list(video.slowmo_frames(model, frames, 3, cuts=[2]))
+    out = list(slowmo.slowmo_frames(model, frames, 3, cuts=[2]))
     assert len(out) == (4 - 1) * 3 + 1
     for i, f in enumerate(frames):  # the inputs stay where they were
         assert torch.equal(out[3 * i], f.float() / 255)
@@ -280,14 +282,14 @@ def test_slowmo_video_with_cut_and_audio(tmp_path):
     frames = torch.cat([smooth_frames(5, 32, 32, seed=1), 255 - smooth_frames(5, 32, 32, seed=2)])
     source = make_video(tmp_path / "in.mp4", frames, fps=10)
     notes = []
-    summary = video.slowmo(model, source, tmp_path / "slow.mp4", 2, log=notes.append, progress=False)
+    summary = slowmo.slowmo(model, source, tmp_path / "slow.mp4", 2, log=notes.append, progress=False)
     assert summary["cuts"] == [5] and summary["output_frames"] == 19 and summary["audio"] is None
     assert any("scene cut" in n for n in notes) and any("audio dropped" in n for n in notes)
     info = video.video_info(tmp_path / "slow.mp4")
     assert (info.frames, info.fps, info.has_audio) == (19, 10, False)
 
     notes.clear()
-    summary = video.slowmo(model, source, tmp_path / "same_length.mp4", 2, fps=20, log=notes.append, progress=False)
+    summary = slowmo.slowmo(model, source, tmp_path / "same_length.mp4", 2, fps=20, log=notes.append, progress=False)
     assert summary["audio"] == "copied"
     assert audio_payloads(tmp_path / "same_length.mp4") == audio_payloads(source)
     assert video.video_info(tmp_path / "same_length.mp4").fps == 20
@@ -297,7 +299,7 @@ def test_written_video_has_ordinary_permissions(tmp_path):
     import os
     import stat
 
-    from filmlite.video import write_frames
+    from filmlite.io.writing import write_frames
 
     path = write_frames(tmp_path / "a.gif", torch.rand(3, 3, 16, 16), fps=10)
     umask = os.umask(0)

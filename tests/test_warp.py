@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from filmlite import warp
-from filmlite.warp import sampling_grid
+from filmlite.film.warp import sampling_grid
 
 
 def constant_flow(b, h, w, u, v):

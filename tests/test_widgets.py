@@ -1,4 +1,4 @@
-"""Drive each explorer of filmlite.widgets like a learner does (set a control's value) and check what it shows:
+"""Drive each explorer of filmlite.course.widgets like a learner does (set a control's value) and check what it shows:
 its line of text, the picture array, and the PNG the image widget holds."""
 import html
 import io
@@ -9,7 +9,8 @@ import torch
 from PIL import Image
 
 import filmlite
-from filmlite import FILM, viz, widgets
+from filmlite import FILM
+from filmlite.course import viz, widgets
 
 from conftest import TINY
 

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from ..superslomo.model import time_map
-from ..warp import warp
+from ..film.warp import warp
 from .config import RIFEConfig
 from .ifblock import IFBlock
 from .refine import ContextNet, RefineUNet

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..warp import warp
+from ..film.warp import warp
 from .ifblock import conv_prelu
 
 

@@ -14,7 +14,7 @@
 
 **Weights.** The paper's 0.8, 0.005, 0.4, 1 were for pixels in [0, 255]; the reference code keeps pixels in [0, 1]
 and multiplies the two pixel terms by 255: 204 and 102, with 0.005 and 1 unchanged (`SUPERSLOMO_LOSS_WEIGHTS`).
-The 0.005 belongs to VGG16 conv4_3 on [0, 1] inputs. `filmlite.losses.pretrained_features()` returns other features
+The 0.005 belongs to VGG16 conv4_3 on [0, 1] inputs. `filmlite.training.losses.pretrained_features()` returns other features
 (VGG-19 on a 0-255 scale, or EfficientNet-Lite0): scale the weight to the features you pass.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 
 import torch
 
-from ..warp import warp
+from ..film.warp import warp
 from .model import SuperSloMoIntermediates
 
 SUPERSLOMO_LOSS_WEIGHTS = {"reconstruction": 204.0, "warping": 102.0, "perceptual": 0.005, "smoothness": 1.0}

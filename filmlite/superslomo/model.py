@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..warp import warp
+from ..film.warp import warp
 from .config import SuperSloMoConfig
 from .unet import UNet
 

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..layers import conv
+from ..film.layers import conv
 from .config import SuperSloMoConfig
 
 
