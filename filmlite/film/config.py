@@ -16,11 +16,13 @@ one training shortcut that FILM does not have (`residual_output`, see the attrib
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
+
+from ..configuration import ModelConfig
 
 
 @dataclass(frozen=True)
-class FILMConfig:
+class FILMConfig(ModelConfig):
     """Every size of a FILM network.
 
     Attributes:
@@ -144,26 +146,3 @@ class FILMConfig:
         i = level if level < self.specialized_levels else -1
         return self.flow_convs[i], self.flow_filters[i]
 
-    # ---- serialisation ----------------------------------------------------------------------------------------
-    def to_dict(self) -> dict:
-        """Plain Python types only, so a checkpoint loads with `torch.load(..., weights_only=True)`."""
-        d = asdict(self)
-        d["flow_convs"] = list(self.flow_convs)
-        d["flow_filters"] = list(self.flow_filters)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "FILMConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"Unknown FILMConfig fields {unknown}; known fields are {sorted(known)}")
-        return cls(**d)
-
-    def differences(self, other: "FILMConfig") -> dict:
-        """Fields where `other` differs: {name: (self_value, other_value)}."""
-        return {
-            f.name: (getattr(self, f.name), getattr(other, f.name))
-            for f in fields(self)
-            if getattr(self, f.name) != getattr(other, f.name)
-        }

@@ -15,11 +15,13 @@ network and a U-Net) adds a residual to the final blend.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
+
+from ..configuration import ModelConfig
 
 
 @dataclass(frozen=True)
-class RIFEConfig:
+class RIFEConfig(ModelConfig):
     """Every size of a RIFE network.
 
     Attributes:
@@ -93,23 +95,3 @@ class RIFEConfig:
         if first:
             return 6 + t
         return 6 + t + 3 + 3 + 1 + 4 + (3 if teacher else 0)
-
-    # ---- serialisation (as FILMConfig) -------------------------------------------------------------------------
-    def to_dict(self) -> dict:
-        """Plain Python types only, so a checkpoint loads with `torch.load(..., weights_only=True)`."""
-        d = asdict(self)
-        d["block_channels"], d["block_scales"] = list(self.block_channels), list(self.block_scales)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> RIFEConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"Unknown RIFEConfig fields {unknown}; known fields are {sorted(known)}")
-        return cls(**d)
-
-    def differences(self, other: RIFEConfig) -> dict:
-        """Fields where `other` differs: {name: (self_value, other_value)}."""
-        return {f.name: (getattr(self, f.name), getattr(other, f.name))
-                for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)}

@@ -11,11 +11,13 @@ is the same depth at a quarter of the widths (2.49M parameters), for CPUs, plus 
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
+
+from ..configuration import ModelConfig
 
 
 @dataclass(frozen=True)
-class SuperSloMoConfig:
+class SuperSloMoConfig(ModelConfig):
     """Every size of a Super SloMo network.
 
     Attributes:
@@ -73,23 +75,3 @@ class SuperSloMoConfig:
     def alignment(self) -> int:
         """Height and width must be multiples of this (32 for the paper): every encoder level halves them."""
         return 2 ** (len(self.widths) - 1)
-
-    # ---- serialisation (as FILMConfig) -------------------------------------------------------------------------
-    def to_dict(self) -> dict:
-        """Plain Python types only, so a checkpoint loads with `torch.load(..., weights_only=True)`."""
-        d = asdict(self)
-        d["widths"], d["kernels"] = list(self.widths), list(self.kernels)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> SuperSloMoConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"Unknown SuperSloMoConfig fields {unknown}; known fields are {sorted(known)}")
-        return cls(**d)
-
-    def differences(self, other: SuperSloMoConfig) -> dict:
-        """Fields where `other` differs: {name: (self_value, other_value)}."""
-        return {f.name: (getattr(self, f.name), getattr(other, f.name))
-                for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)}
