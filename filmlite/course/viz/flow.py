@@ -41,9 +41,9 @@ from matplotlib import colormaps
 from matplotlib.colors import hsv_to_rgb
 from matplotlib.figure import Figure
 
-from ..film.config import FILMConfig
-from ..film.warp import sampling_grid, warp
-from ..inference.recursion import recursion_times
+from ...film.config import FILMConfig
+from ...film.warp import sampling_grid, warp
+from ...inference.recursion import recursion_times
 
 ImageLike = torch.Tensor | np.ndarray
 
@@ -120,7 +120,7 @@ def center_crop_to_multiple(image: torch.Tensor, multiple: int) -> torch.Tensor:
     `FILM.intermediates` needs sides that are multiples of `config.alignment`; for looking inside the model a
     crop is nicer than the zero padding `filmlite.interpolate` uses, because no black border enters the pictures.
     """
-    from ..io.images import center_crop
+    from ...io.images import center_crop
 
     h, w = image.shape[-2:]
     new_h, new_w = h - h % multiple, w - w % multiple
