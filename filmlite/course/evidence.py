@@ -85,7 +85,7 @@ def large_motion_triplet(max_side: int | None = 640) -> torch.Tensor:
 def motion_summary(flow: torch.Tensor, quantiles: tuple[float, ...] = (0.5, 0.95, 0.99)) -> dict[str, float]:
     """How far a flow `(1, 2, h, w)` or `(2, h, w)` moves, in pixels: the mean length, the given quantiles of the
     length over all pixels (keys "p50", "p95", "p99") and the largest length ("max")."""
-    from .viz import _flow_array  # checks the shape and says what is wrong
+    from .viz.flow import _flow_array  # checks the shape and says what is wrong
 
     u, v = _flow_array(flow).astype(np.float64)
     length = np.hypot(u, v).ravel()

@@ -104,7 +104,7 @@ def plot_training(log: Mapping[str, list[dict]], smooth: int = 10, size: tuple[f
     """Two panels: the training loss per logged step (raw, faint, and a running mean over `smooth` points, with
     the logged, unweighted parts of the loss dashed and a dotted line where a part stops, as the flow teacher
     does at half the run), and the validation PSNR of the model against frame averaging on the same triplets."""
-    from .viz import smooth_curve
+    from .viz.losses import smooth_curve
 
     fig = Figure(figsize=size, layout="constrained")
     loss_ax, val_ax = fig.subplots(1, 2)
