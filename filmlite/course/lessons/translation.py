@@ -39,9 +39,9 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from ..evaluation.scoring import Method, model_method, predict_all, score_triplets  # noqa: F401 (the notebooks use them)
-from ..io.images import shrink  # noqa: F401 (the notebooks' course.shrink)
-from ..training.losses import LOSS_KINDS
+from ...evaluation.scoring import Method, model_method, predict_all, score_triplets  # noqa: F401 (the notebooks use them)
+from ...io.images import shrink  # noqa: F401 (the notebooks' course.shrink)
+from ...training.losses import LOSS_KINDS
 
 
 
@@ -66,7 +66,7 @@ def gif_image(frames, fps: float = 12.0, path: str | Path | None = None, loop: s
     """
     from IPython.display import Image
 
-    from ..io.writing import write_frames
+    from ...io.writing import write_frames
 
     if loop not in ("pingpong", "forward"):
         raise ValueError(f"loop must be 'pingpong' or 'forward', got {loop!r}")
@@ -104,7 +104,7 @@ def plot_training(log: Mapping[str, list[dict]], smooth: int = 10, size: tuple[f
     """Two panels: the training loss per logged step (raw, faint, and a running mean over `smooth` points, with
     the logged, unweighted parts of the loss dashed and a dotted line where a part stops, as the flow teacher
     does at half the run), and the validation PSNR of the model against frame averaging on the same triplets."""
-    from .viz.losses import smooth_curve
+    from ..viz.losses import smooth_curve
 
     fig = Figure(figsize=size, layout="constrained")
     loss_ax, val_ax = fig.subplots(1, 2)
@@ -190,7 +190,7 @@ def motion_sweep(methods: Mapping[str, Method], magnitudes: Sequence[float], cou
     """
     from tqdm.auto import tqdm
 
-    from ..training.data import SyntheticTriplets
+    from ...training.data import SyntheticTriplets
 
     magnitudes = [float(m) for m in magnitudes]
     if count < 1 or not magnitudes:
@@ -312,7 +312,7 @@ def training_step_source(first: str = "for batch in loader:", last: str = "scale
     import inspect
     import textwrap
 
-    from ..training import train
+    from ...training import train
 
     lines = inspect.getsource(train).splitlines()
     starts = [k for k, line in enumerate(lines) if first in line]
@@ -334,7 +334,7 @@ def heldout_windows(max_side: int | None = 320, stride: int = 8) -> list[tuple[s
     `stride` frames, never across a scene cut: `(clip, i, frames)`. Frames i and i+4 are the inputs of a
     two-level recursion; frames i+1, i+2, i+3 are the truths at t = 1/4, 1/2, 3/4. The windows are the
     held-out triplets (i, i+2, i+4) of `filmlite.training.data.heldout_triplets` with the frames between them."""
-    from ..training.data import SAMPLE_CLIPS, VideoTriplets
+    from ...training.data import SAMPLE_CLIPS, VideoTriplets
 
     out = []
     for name in SAMPLE_CLIPS:
@@ -359,7 +359,7 @@ def depth_scores(methods: Mapping[str, Method], windows: Sequence[tuple[str, int
     Returns one row per window: `{"clip", "index", "psnr": {method: {"1/2", "1/4", "3/4", "1/4 true middle",
     "3/4 true middle": dB}}}`.
     """
-    from ..evaluation.metrics import psnr
+    from ...evaluation.metrics import psnr
 
     rows = []
     for clip, index, frames in windows:
@@ -485,7 +485,7 @@ def interpolation_memory(size: int, tile_sizes: Sequence[int | None] = (None,), 
 
     import filmlite
 
-    from ..io.checkpoint import default_checkpoint
+    from ...io.checkpoint import default_checkpoint
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(filmlite.__file__).resolve().parents[1]),
                                                         os.environ.get("PYTHONPATH", "")])}
@@ -509,7 +509,7 @@ def interpolation_memory(size: int, tile_sizes: Sequence[int | None] = (None,), 
 @lru_cache(maxsize=64)
 def _texture(name: str, size: int) -> torch.Tensor:
     """A sample photo resized so its shorter side is 2 * size, then mirrored by `size` on every side."""
-    from ..training.data import load_photo
+    from ...training.data import load_photo
 
     photo = load_photo(name)
     scale = 2 * size / min(photo.shape[-2:])
@@ -523,7 +523,7 @@ def _uniform(g: torch.Generator, low: float, high: float) -> float:
 
 def _place_layer(g: torch.Generator, size: int) -> tuple[torch.Tensor, int, int]:
     """A random photo texture, and where the layer's window at the middle frame sits in it (top, left)."""
-    from ..training.data import PHOTOS
+    from ...training.data import PHOTOS
 
     texture = _texture(PHOTOS[int(torch.randint(len(PHOTOS), (), generator=g))], size)
     top, left = (int(_uniform(g, size, texture.shape[k] - 2 * size)) for k in (-2, -1))
@@ -551,7 +551,7 @@ def shift_triplets(magnitude: float, count: int, size: int = 256, seed: int = 12
 
     `layers`: `[{"layer": "background" | "piece", "shift": (dx, dy)}, ...]`, the shifts from frame 0 to 1.
     """
-    from ..training.data import even_displacement, seeded_generator
+    from ...training.data import even_displacement, seeded_generator
 
     if not 0 <= magnitude <= size - 4:
         raise ValueError(f"magnitude must be between 0 and size - 4 = {size - 4} px, got {magnitude}")
@@ -596,7 +596,7 @@ def shift_sweep(methods: Mapping[str, Method], magnitudes: Sequence[float], coun
     """
     from tqdm.auto import tqdm
 
-    from ..evaluation.baselines import average_frames
+    from ...evaluation.baselines import average_frames
 
     magnitudes = [float(m) for m in magnitudes]
     if count < 2 or not magnitudes:
