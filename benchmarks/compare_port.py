@@ -24,8 +24,7 @@ import types
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import filmlite  # noqa: E402
+import filmlite
 
 
 def import_port(port_dir: str):

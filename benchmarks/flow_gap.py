@@ -27,18 +27,15 @@ Needs OpenCV (`pip install opencv-python-headless`).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import filmlite  # noqa: E402
-from filmlite.evaluation.baselines import dis_flow, dis_flow_interpolate  # noqa: E402
-from filmlite.training.data import VideoTriplets, heldout_triplets  # noqa: E402
-from filmlite.evaluation.metrics import psnr  # noqa: E402
-from filmlite.film.warp import warp  # noqa: E402
+import filmlite
+from filmlite.evaluation.baselines import dis_flow, dis_flow_interpolate
+from filmlite.training.data import VideoTriplets, heldout_triplets
+from filmlite.evaluation.metrics import psnr
+from filmlite.film.warp import warp
 
 ROWS = ("model", "model flows, averaged", "DIS flows, averaged", "DIS baseline")
 

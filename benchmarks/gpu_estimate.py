@@ -28,19 +28,16 @@ left out: a few seconds each time.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from filmlite.evaluation.baselines import dis_flow  # noqa: E402
-from filmlite.training.data import TripletStream  # noqa: E402
-from filmlite.film.model import FILM  # noqa: E402
-from filmlite.film.objective import TEACHER_SHARE, warp_loss  # noqa: E402
-from filmlite.training.train import RECIPES, TrainConfig, build_sources  # noqa: E402
+from filmlite.evaluation.baselines import dis_flow
+from filmlite.training.data import TripletStream
+from filmlite.film.model import FILM
+from filmlite.film.objective import TEACHER_SHARE, warp_loss
+from filmlite.training.train import RECIPES, TrainConfig, build_sources
 
 T4_PEAK_FP16 = 65e12  # FLOP/s, tensor cores (NVIDIA T4 datasheet); float32: 8.1e12
 ASSUMED_RATES = {"optimistic": 6e12, "pessimistic": 2e12}  # FLOP/s the lite model is assumed to reach on a T4

@@ -41,11 +41,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import filmlite  # noqa: E402
-from filmlite import FILM, FILMConfig  # noqa: E402
-from filmlite.inference.interpolation import predict  # noqa: E402
-from filmlite.inference.tiling import check_tiling, tile_starts  # noqa: E402
+import filmlite
+from filmlite import FILM, FILMConfig
+from filmlite.inference.interpolation import predict
+from filmlite.inference.tiling import check_tiling, tile_starts
+from filmlite.io.images import center_crop
 
 SIZES = {"1080p": (1080, 1920), "4K": (2160, 3840)}
 
@@ -80,8 +80,7 @@ def frame_pair(index: int, size: tuple[int, int], mode: str) -> tuple[torch.Tens
     if mode == "resize":
         pair = F.interpolate(pair, size=(h, w), mode="bicubic", align_corners=False).clamp(0, 1)
     else:
-        top, left = (pair.shape[-2] - h) // 2, (pair.shape[-1] - w) // 2
-        pair = pair[..., top : top + h, left : left + w]
+        pair = center_crop(pair, h, w)
     return pair[0:1].contiguous(), pair[1:2].contiguous()
 
 
@@ -145,12 +144,12 @@ def measure_precision(job: dict) -> dict:
     size = job["size"]
     x0, x1 = (x.to(device) for x in frame_pair(job["index"], (size, size), "crop"))
     layouts = {"NCHW": torch.contiguous_format, "channels_last": torch.channels_last}
-    variants = [(p, layout) for p in ("float32", "bfloat16") for layout in layouts]
+    variants = [(p, layout) for p in ("fp32", "bf16") for layout in layouts]
     outputs, times = {}, {v: [] for v in variants}
 
     def call(precision, layout):
         a, b = (x.contiguous(memory_format=layouts[layout]) for x in (x0, x1))
-        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16"):
+        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
             return model(a, b)
 
     for i in range(job["repeats"] + 1):
@@ -162,10 +161,10 @@ def measure_precision(job: dict) -> dict:
             if i:  # the first round creates the kernels
                 times[v].append(time.perf_counter() - start)
             outputs[v] = y.float().cpu()
-    reference = outputs[("float32", "channels_last")]
+    reference = outputs[("fp32", "channels_last")]
     return {
         "seconds": {f"{p} {layout}": statistics.median(times[(p, layout)]) for p, layout in variants},
-        "agreement": agreement(outputs[("bfloat16", "channels_last")], reference),
+        "agreement": agreement(outputs[("bf16", "channels_last")], reference),
         "peak_gb": peak_memory_gb(device),
     }
 

@@ -14,15 +14,12 @@ For FILM-lite, Super SloMo-lite and RIFE-lite (add `--paper` for the published s
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from filmlite import FILM, FILMConfig
 from filmlite.rife import RIFE, RIFEConfig
 from filmlite.superslomo import SuperSloMo, SuperSloMoConfig

@@ -29,17 +29,14 @@ import math
 import os
 import platform
 import statistics
-import sys
-import time
 from collections import defaultdict
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import filmlite  # noqa: E402
-from filmlite.evaluation.baselines import average_frames, dis_flow_interpolate  # noqa: E402
-from filmlite.training.data import heldout_triplets  # noqa: E402
-from filmlite.evaluation.metrics import psnr, ssim  # noqa: E402
+import filmlite
+from filmlite.evaluation.baselines import average_frames, dis_flow_interpolate
+from filmlite.training.data import heldout_triplets
+from filmlite.evaluation.scoring import model_method, predict_all, score_triplets
 
 METHODS = ("model", "dis", "average")
 LABELS = {"model": "model", "dis": "DIS flow", "average": "average"}
@@ -63,21 +60,9 @@ def load_model(args) -> tuple[filmlite.FILM, str]:
     return model, f"filmlite checkpoint {path}" + (f" ({shown})" if shown else "")
 
 
-def run_methods(model, x0: torch.Tensor, x1: torch.Tensor) -> tuple[dict, dict]:
-    """The middle frame by each method, and the seconds each took."""
-    makers = {
-        "model": lambda: filmlite.interpolate(model, x0, x1),
-        "dis": lambda: dis_flow_interpolate(x0, x1),
-        "average": lambda: average_frames(x0, x1),
-    }
-    frames, seconds = {}, {}
-    for name, make in makers.items():
-        start = time.perf_counter()
-        frames[name] = make()
-        if frames[name].device.type == "cuda":
-            torch.cuda.synchronize()
-        seconds[name] = time.perf_counter() - start
-    return frames, seconds
+def methods_for(model) -> dict:
+    """The three methods, as `filmlite.evaluation.scoring` takes them."""
+    return {"model": model_method(model), "dis": dis_flow_interpolate, "average": average_frames}
 
 
 def mean(values: list[float]) -> float:
@@ -123,18 +108,12 @@ def main(argv=None) -> dict:
     print(f"model: {description}")
     print(f"{len(triplets)} held-out triplets (frames i, i+2, i+4), max side {args.max_side}\n")
 
-    run_methods(model, triplets[0][2][0], triplets[0][2][2])  # warm-up: first calls allocate and plan
-    rows, timings = [], defaultdict(list)
-    for clip, index, triplet in triplets:
-        x0, truth, x1 = triplet[0], triplet[1], triplet[2]  # (3, h, w) each
-        frames, seconds = run_methods(model, x0, x1)
-        for name, s in seconds.items():
-            timings[name].append(s)
-        rows.append({
-            "clip": clip, "index": index, "height": truth.shape[-2], "width": truth.shape[-1],
-            "psnr": {m: psnr(frames[m].cpu(), truth).item() for m in METHODS},
-            "ssim": {m: ssim(frames[m].cpu(), truth).item() for m in METHODS},
-        })
+    methods = methods_for(model)
+    predict_all(methods, triplets[0][2])  # warm-up: first calls allocate and plan
+    rows = score_triplets(methods, triplets)
+    for row, (_, _, triplet) in zip(rows, triplets):
+        row["height"], row["width"] = triplet.shape[-2:]
+    timings = {m: [r["seconds"][m] for r in rows] for m in METHODS}
 
     clips = {}
     for clip in dict.fromkeys(r["clip"] for r in rows):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -28,9 +27,8 @@ import time
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import filmlite  # noqa: E402
-from filmlite import FILM, FILMConfig  # noqa: E402
+import filmlite
+from filmlite import FILM, FILMConfig
 
 CONFIGS = {"film": FILMConfig.film, "lite": FILMConfig.lite}
 

@@ -2,13 +2,15 @@
 
 The package, one folder per concern (the README's "Layout" says why):
     film/        the paper alone: config, pyramid, feature_extraction (Sec. 3.1), flow_estimation (3.2), warp,
-                 fusion (3.3), model (FILM, FILMIntermediates), official (the official weights)
-    io/          images, video files and frame folders, checkpoints
-    inference/   interpolate at any size, the midpoint recursion, tiling
-    training/    the training loop (python -m filmlite train), data and augmentation, losses
-    evaluation/  metrics (psnr, ssim), baselines (frame averaging, DIS flow), the public benchmarks
-    course/      figures, widgets, measurements and exercise checks for the notebooks
-    cli.py       the command line;  device.py  where to compute
+                 fusion (3.3), model (FILM, FILMIntermediates), official (the official weights), objective
+    superslomo/, rife/   the other interpolators, each in its own folder
+    registry.py  every interpolator the tools know (name, configuration, objective, bundled checkpoint)
+    io/          images, video read and written, checkpoints, all-or-nothing writes, progress lines
+    inference/   interpolate at any size and time, the midpoint recursion, tiling, slow motion
+    training/    the training loop (python -m filmlite train), run folder, data and augmentation, losses
+    evaluation/  metrics (psnr, ssim), baselines (frame averaging, DIS flow), the public benchmarks, scoring
+    course/      figures, widgets, experiments, measurements and exercise checks for the notebooks
+    cli.py       the command line;  device.py  where and how precisely to compute
 
 Everything a user needs is importable from here: `filmlite.FILM`, `filmlite.interpolate`, `filmlite.load_pretrained`.
 """

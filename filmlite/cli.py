@@ -34,7 +34,8 @@ from pathlib import Path
 
 import torch
 
-DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+from .device import PRECISIONS
+
 FACTOR_HELP = (
     "how many times slower: factor - 1 new frames between every pair of frames (default 4). FILM only makes "
     "midpoints (t = 1/2), so the recursion reaches the times k / 2^d. A power of two is exact. Any other factor "
@@ -125,7 +126,7 @@ def model_path() -> str:
 
 
 def interpolation_options(args: argparse.Namespace) -> dict:
-    return {"tile_size": args.tile_size, "tile_overlap": args.tile_overlap, "dtype": DTYPES[args.dtype]}
+    return {"tile_size": args.tile_size, "tile_overlap": args.tile_overlap, "dtype": args.dtype}
 
 
 def say(message: str) -> None:
@@ -194,7 +195,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
     from .inference.interpolation import interpolate
     from .inference.recursion import iter_recursive
     from .io.progress import Progress
-    from .io.video import IMAGE_SUFFIXES, FrameWriter, check_not_input, check_output, output_kind
+    from .io.video import IMAGE_SUFFIXES
+    from .io.writing import FrameWriter, check_not_input, check_output, output_kind
 
     out = output_path(args, f"{Path(args.frame0).stem}-{Path(args.frame1).stem}.gif")
     check_not_input(out, [args.frame0, args.frame1])
@@ -213,7 +215,9 @@ def run_interpolate(args: argparse.Namespace) -> int:
         check_output(out, args.force, hint=FORCE_HINT)
     x0, x1 = read_image(args.frame0), read_image(args.frame1)
     if x0.shape != x1.shape:
-        size = lambda x: f"{x.shape[3]}x{x.shape[2]}"
+        def size(x):
+            return f"{x.shape[3]}x{x.shape[2]}"
+
         raise CommandError(f"frames of different sizes: {args.frame0} is {size(x0)}, {args.frame1} is {size(x1)}; "
                            "resize one of them to the other's size")
     new = 2**times - 1
@@ -251,7 +255,8 @@ def run_slowmo(args: argparse.Namespace) -> int:
     from .inference.interpolation import interpolate
     from .inference.recursion import network_runs
     from .inference.slowmo import slowmo, slowmo_times
-    from .io.video import check_not_input, check_output, open_frames
+    from .io.video import open_frames
+    from .io.writing import check_not_input, check_output
 
     if args.factor < 2:
         raise CommandError(f"--factor must be at least 2 (1 would copy the input), got {args.factor}")
@@ -281,7 +286,7 @@ def run_slowmo(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from .io.checkpoint import atomic_write
+    from .io.atomic import atomic_write
     from .evaluation.benchmarks import evaluate, load_benchmark
     from .io.images import check_output_location
 
@@ -300,7 +305,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     say(f"{args.dataset}: {result['count']} of {len(dataset)} triplets, PSNR {result['psnr']:.2f} dB, "
         f"SSIM {result['ssim']:.4f}")
     if args.json:
-        finite = lambda v: v if math.isfinite(v) else None  # JSON has no inf: null marks an exact prediction
+        def finite(v):  # JSON has no inf: null marks an exact prediction
+            return v if math.isfinite(v) else None
+
         record = {"dataset": args.dataset, "path": str(args.path), "count": result["count"],
                   "psnr": finite(result["psnr"]), "ssim": result["ssim"],
                   "model": str(args.official or args.checkpoint or model_path()),
@@ -329,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--official", metavar="PATH",
                        help="Google's FILM weights as converted by the PyTorch port (film_net_fp32.pt)")
     group.add_argument("--device", help="cpu, cuda, cuda:1, mps (default: the first available of cuda, mps, cpu)")
-    group.add_argument("--dtype", choices=sorted(DTYPES), default="fp32",
+    group.add_argument("--dtype", choices=list(PRECISIONS), default="fp32",
                        help="fp32 (default), or bf16 / fp16 to run the network under torch.autocast")
     group.add_argument("--tile-size", type=positive_int, metavar="PIXELS",
                        help="cut large frames into overlapping tiles of this side (bounds memory)")

@@ -1,4 +1,5 @@
-"""Pick where to compute: CUDA if there is a GPU, else Apple's MPS, else the CPU."""
+"""Where and how precisely to compute: the device (CUDA if there is a GPU, else Apple's MPS, else the CPU) and the
+one vocabulary of precisions every tool uses (`fp32`, `bf16`, `fp16`: `interpolate(dtype=)`, `--dtype`, `--amp`)."""
 from __future__ import annotations
 
 import torch
@@ -36,3 +37,20 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
         raise ValueError(f"device {device!r}: Apple's MPS is not available here; the devices here are "
                          f"{', '.join(map(repr, valid))}")
     return resolved
+
+
+PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def precision(value) -> torch.dtype:
+    """A precision as a torch dtype: one of `PRECISIONS`' names, or the dtype itself (None means fp32)."""
+    if value is None:
+        return torch.float32
+    if isinstance(value, str):
+        if value not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)} (or a torch dtype), got {value!r}")
+        return PRECISIONS[value]
+    if value not in PRECISIONS.values():
+        raise ValueError(f"precision must be torch.float32, torch.bfloat16 or torch.float16 (or one of "
+                         f"{', '.join(PRECISIONS)}), got {value!r}")
+    return value

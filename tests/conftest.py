@@ -1,7 +1,9 @@
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
-from filmlite import FILM, FILMConfig
+from filmlite import FILM, FILMConfig, save_checkpoint
 
 # A deliberately odd, tiny configuration: nothing may assume the official sizes.
 TINY = FILMConfig(
@@ -42,3 +44,43 @@ def unzero(model):
 def lite_model():
     torch.manual_seed(0)
     return unzero(FILM(FILMConfig.lite())).eval()
+
+
+# ---- the command line's fixtures (test_cli, test_robustness) ----------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    torch.manual_seed(0)
+    return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny.pt", FILM(TINY))
+
+
+@pytest.fixture
+def run(tiny_checkpoint, capsys):
+    """cli.main(args + the tiny checkpoint) -> (exit status, stdout, stderr)."""
+
+    from filmlite import cli
+
+    def call(*args, model=True):
+        argv = [str(a) for a in args] + (["--checkpoint", str(tiny_checkpoint), "--device", "cpu"] if model else [])
+        status = cli.main(argv)
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return call
+
+
+def save_png(path, frame: torch.Tensor):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(frame.permute(1, 2, 0).numpy()).save(path)
+    return path
+
+
+def read_png(path) -> torch.Tensor:
+    return torch.from_numpy(np.array(Image.open(path))).permute(2, 0, 1)
+
+
+@pytest.fixture
+def pair(tmp_path):
+    from test_video import smooth_frames
+
+    frames = smooth_frames(2, 20, 28, step=3)  # sides not multiples of the model's alignment (8)
+    return save_png(tmp_path / "a.png", frames[0]), save_png(tmp_path / "b.png", frames[1])

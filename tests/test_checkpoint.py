@@ -3,7 +3,7 @@ import os
 import pytest
 import torch
 
-from filmlite import FILM, FILMConfig, load_pretrained, save_checkpoint
+from filmlite import FILMConfig, load_pretrained, save_checkpoint
 from filmlite.io import checkpoint as ckpt_module
 from filmlite.io.checkpoint import read_checkpoint
 

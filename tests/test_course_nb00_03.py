@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import filmlite
-from filmlite.course import evidence, viz
+from filmlite.course import experiments, evidence
 from filmlite.training.data import VideoTriplets, load_photo
 from filmlite.film.feature_extraction import FeatureExtractor
 from filmlite.io.images import write_image
@@ -74,7 +74,7 @@ def test_motion_summary_matches_numpy():
 def test_motion_candidates_measure_a_known_pan(tmp_path):
     """A clip that pans 2 px per frame: DIS between frames i and i + 2s finds 4s px almost everywhere."""
     speed, count = 2, 9
-    frames = viz.texture_crops(load_photo("astronaut"), 96, shifts=[speed * k for k in range(count)], top=100)
+    frames = experiments.texture_crops(load_photo("astronaut"), 96, shifts=[speed * k for k in range(count)], top=100)
     for k, frame in enumerate(frames):
         write_image(tmp_path / f"frame{k}.png", frame)
     rows = evidence.motion_candidates(tmp_path, steps=(1, 2), part="all")

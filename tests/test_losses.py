@@ -12,7 +12,6 @@ from torch import nn
 from filmlite.training import losses
 from filmlite.training.losses import (
     FILMLoss,
-    VGG19Features,
     gram_matrix,
     l1_loss,
     load_vgg19,

@@ -14,7 +14,7 @@ import torch
 import filmlite
 import filmlite.training.train as train_module
 from filmlite import cli
-from filmlite.io import video
+from filmlite.io import video, writing
 from filmlite.inference import slowmo
 from filmlite.io.progress import Progress
 from filmlite.io.checkpoint import load_pretrained, save_checkpoint
@@ -22,8 +22,8 @@ from filmlite.io.images import write_image
 from filmlite.inference.interpolation import interpolate
 from filmlite.inference.recursion import interpolate_recursive
 from filmlite.training.train import read_log, train
-from conftest import TINY
-from test_cli import assert_user_error, pair, read_png, run, save_png, tiny_checkpoint  # noqa: F401 (fixtures)
+from conftest import read_png, save_png
+from test_cli import assert_user_error
 from test_video import make_video, smooth_frames
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def frames_folder(tmp_path):
     folder = tmp_path / "FRAMES"
     for i, frame in enumerate(smooth_frames(3, 16, 24)):
-        save_png(folder / video.FRAME_NAME.format(i + 1), frame)
+        save_png(folder / writing.FRAME_NAME.format(i + 1), frame)
     return folder
 
 
@@ -192,7 +192,7 @@ def test_no_frame_of_non_finite_values_is_written(tmp_path, bad):
     frames[1, 0, 3, 3] = bad
     for name in ("v.mp4", "v.gif", "folder"):
         with pytest.raises(ValueError, match="NaN or infinite"):
-            video.write_frames(tmp_path / name, frames)
+            writing.write_frames(tmp_path / name, frames)
         assert not (tmp_path / name).exists() or not any((tmp_path / name).iterdir())
     with pytest.raises(ValueError, match="NaN or infinite"):
         write_image(tmp_path / "one.png", frames[1])
@@ -295,7 +295,7 @@ def test_stale_temporary_checkpoints_are_removed_at_start(tmp_path):
     for name in (".checkpoint.pt.abc123.tmp", ".model.pt.x.tmp", "log.tmp"):
         (out / name).write_bytes(b"partial")
     (out / "notes.tmp").write_text("the user's")
-    train(config, progress=False, model_config=TINY)
+    train(config, progress=False)
     assert sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp")) == ["notes.tmp"]
 
 
@@ -332,13 +332,13 @@ def test_the_log_reads_as_if_the_run_never_stopped(tmp_path):
     out.mkdir(parents=True)
     # a run killed before its first checkpoint: its log lines, the last one cut mid-write
     (out / "log.jsonl").write_text('{"kind": "train", "step": 1, "loss": 9}\n{"kind": "train", "step": 2, "lo')
-    log = train(config, progress=False, model_config=TINY)
+    log = train(config, progress=False)
     assert [e["step"] for e in log["train"]] == [1, 2, 3, 4]
     assert all(e["loss"] != 9 for e in log["train"])
     # killed after its checkpoint at step 4 while logging later steps: resuming drops them, even a cut line
     with open(out / "log.jsonl", "a") as f:
         f.write('{"kind": "train", "step": 5, "loss": 1}\n{"kind": "val", "st')
-    train(tiny_config(tmp_path, steps=6, checkpoint_every=100), progress=False, model_config=TINY)
+    train(tiny_config(tmp_path, steps=6, checkpoint_every=100), progress=False)
     assert [e["step"] for e in read_log(out)["train"]] == [1, 2, 3, 4, 5, 6]
     assert all(e["loss"] != 1 for e in read_log(out)["train"])
 
@@ -354,13 +354,13 @@ def test_a_second_live_run_into_one_folder_is_refused_and_a_stale_lock_taken_ove
     try:
         (out / ".lock").write_text(str(sleeper.pid))
         with pytest.raises(FileExistsError, match=rf"process {sleeper.pid}.*another --out"):
-            train(config, progress=False, model_config=TINY)
+            train(config, progress=False)
     finally:
         sleeper.kill()
         sleeper.wait()
     assert not (out / "checkpoint.pt").exists()
     # the process is gone: its lock is stale, and the next run takes it over (and removes it at the end)
-    train(config, progress=False, model_config=TINY)
+    train(config, progress=False)
     assert (out / "model.pt").exists() and not (out / ".lock").exists()
 
 

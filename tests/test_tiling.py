@@ -8,6 +8,7 @@ from torch import nn
 
 from conftest import TINY
 from filmlite import FILM, FILMConfig, image_pyramid, interpolate, interpolate_recursive
+from filmlite.device import PRECISIONS
 from filmlite.inference.interpolation import predict, run_network
 from filmlite.inference.tiling import axis_weights, blend_tiles, check_tiling, tile_grid, tile_starts
 
@@ -236,15 +237,21 @@ def test_check_tiling_rounds_up_to_the_alignment():
 
 
 # ---- reduced precision -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, "bfloat16"])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, "bf16"])
 def test_autocast_reaches_the_network(dtype):
     model = Blend()
     x0, x1 = torch.rand(2, 3, 20, 30)
     y = interpolate(model, x0, x1, dtype=dtype)
-    expected = getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    expected = PRECISIONS[dtype] if isinstance(dtype, str) else dtype
     assert model.autocast == [expected] and y.dtype == torch.float32
     interpolate(model, x0, x1)
     assert model.autocast[-1] is None  # float32 by default, autocast off again
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float64", torch.int8])
+def test_a_precision_outside_the_one_vocabulary_is_refused_naming_it(dtype):
+    with pytest.raises(ValueError, match="fp32, bf16, fp16"):
+        interpolate(Blend(), *torch.rand(2, 3, 8, 8), dtype=dtype)
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])

@@ -12,7 +12,7 @@ import torch
 
 import filmlite.training.train as train_module
 from filmlite.film import objective
-from filmlite import FILM, load_pretrained, registry
+from filmlite import FILM, FILMConfig, load_pretrained, registry
 from filmlite.io.checkpoint import read_checkpoint, training_totals
 from filmlite.training.train import (
     LR_DECAY, RECIPES, StreamSampler, TrainConfig, build_parser, build_sources, config_from_args, learning_rate,
@@ -23,8 +23,9 @@ from conftest import TINY
 
 
 def tiny_config(tmp_path, **overrides) -> TrainConfig:
-    settings = dict(out=str(tmp_path / "run"), data="synthetic", steps=4, batch_size=2, crop=64, val_every=0,
-                    checkpoint_every=2, log_every=1, workers=0, max_motion=8.0)
+    """A run of a few steps of the tiny FILM (`TINY`) on small synthetic crops."""
+    settings = dict(out=str(tmp_path / "run"), model_sizes=json.dumps(TINY.to_dict()), data="synthetic", steps=4,
+                    batch_size=2, crop=64, val_every=0, checkpoint_every=2, log_every=1, workers=0, max_motion=8.0)
     settings.update(overrides)
     return TrainConfig(**settings)
 
@@ -52,7 +53,7 @@ def test_processes_share_each_global_batch():
 
 
 def test_a_short_run_writes_everything(tmp_path):
-    log = train(tiny_config(tmp_path, val_every=4), progress=False, model_config=TINY)
+    log = train(tiny_config(tmp_path, val_every=4), progress=False)
     run = tmp_path / "run"
     assert [e["step"] for e in log["train"]] == [1, 2, 3, 4]
     assert all(e["loss"] > 0 and "l1" in e for e in log["train"])
@@ -69,7 +70,7 @@ def test_a_short_run_writes_everything(tmp_path):
 
 
 def test_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
-    train(tiny_config(tmp_path / "a"), progress=False, model_config=TINY)
+    train(tiny_config(tmp_path / "a"), progress=False)
 
     calls = {"n": 0}
     original = train_module.learning_rate
@@ -83,9 +84,9 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
     monkeypatch.setattr(train_module, "learning_rate", interrupt_at_step_3)
     config = tiny_config(tmp_path / "b", checkpoint_every=100)
     with pytest.raises(KeyboardInterrupt):
-        train(config, progress=False, model_config=TINY)
+        train(config, progress=False)
     assert read_checkpoint(tmp_path / "b" / "run" / "checkpoint.pt").training_state["step"] == 3
-    log = train(config, progress=False, model_config=TINY)
+    log = train(config, progress=False)
     assert [e["step"] for e in log["train"]] == [1, 2, 3, 4]
     a, b = weights(tmp_path / "a" / "run" / "model.pt"), weights(tmp_path / "b" / "run" / "model.pt")
     for key in a:
@@ -93,19 +94,19 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
 
 
 def test_resume_refuses_other_settings(tmp_path):
-    train(tiny_config(tmp_path, steps=2), progress=False, model_config=TINY)
+    train(tiny_config(tmp_path, steps=2), progress=False)
     with pytest.raises(ValueError, match="crop"):
-        train(tiny_config(tmp_path, steps=2, crop=96), progress=False, model_config=TINY)
+        train(tiny_config(tmp_path, steps=2, crop=96), progress=False)
 
 
 def test_init_fine_tunes_from_a_model_file(tmp_path):
     from filmlite import FILM, save_checkpoint
 
-    train(tiny_config(tmp_path / "a"), progress=False, model_config=TINY)
+    train(tiny_config(tmp_path / "a"), progress=False)
     start = weights(tmp_path / "a" / "run" / "model.pt")
     # with a learning rate of 0 the fine-tuned weights are exactly the ones it started from ...
     log = train(tiny_config(tmp_path / "b", lr=0.0, steps=2, init=str(tmp_path / "a" / "run" / "model.pt")),
-                progress=False, model_config=TINY)
+                progress=False)
     assert [e["step"] for e in log["train"]] == [1, 2]  # a new run: its own steps and schedule
     tuned = weights(tmp_path / "b" / "run" / "model.pt")
     assert all(torch.equal(start[k], tuned[k]) for k in start)
@@ -115,32 +116,32 @@ def test_init_fine_tunes_from_a_model_file(tmp_path):
     assert metadata["init_metadata"]["train_config"]["init"] == ""
     assert training_totals(metadata)[0] == 6
     # ... and not the random ones a run without init starts from
-    train(tiny_config(tmp_path / "c", lr=0.0, steps=2), progress=False, model_config=TINY)
+    train(tiny_config(tmp_path / "c", lr=0.0, steps=2), progress=False)
     fresh = weights(tmp_path / "c" / "run" / "model.pt")
     assert any(not torch.equal(start[k], fresh[k]) for k in start)
     # a file of another configuration is refused, naming the difference
     save_checkpoint(tmp_path / "other.pt", FILM(dataclasses.replace(TINY, filters=8)))
     with pytest.raises(ValueError, match="another configuration.*filters"):
-        train(tiny_config(tmp_path / "d", init=str(tmp_path / "other.pt")), progress=False, model_config=TINY)
+        train(tiny_config(tmp_path / "d", init=str(tmp_path / "other.pt")), progress=False)
 
 
 def test_a_run_from_before_a_setting_existed_still_resumes(tmp_path):
     from filmlite import FILM, save_checkpoint
 
     config = tiny_config(tmp_path, steps=3)
-    train(dataclasses.replace(config, steps=2), progress=False, model_config=TINY)
+    train(dataclasses.replace(config, steps=2), progress=False)
     ckpt = read_checkpoint(tmp_path / "run" / "checkpoint.pt")
     old_settings = {k: v for k, v in ckpt.metadata["train_config"].items() if k != "init"}  # as written before --init
     model = FILM(TINY)
     model.load_state_dict(ckpt.state_dict)
     save_checkpoint(tmp_path / "run" / "checkpoint.pt", model, training_state=ckpt.training_state,
                     train_config=old_settings, step=2)
-    log = train(config, progress=False, model_config=TINY)
+    log = train(config, progress=False)
     assert [e["step"] for e in log["train"]] == [1, 2, 3]
 
 
 def test_bfloat16_autocast_on_cpu(tmp_path):
-    log = train(tiny_config(tmp_path, steps=2, amp="bf16"), progress=False, model_config=TINY)
+    log = train(tiny_config(tmp_path, steps=2, amp="bf16"), progress=False)
     assert all(torch.isfinite(torch.tensor(e["loss"])) for e in log["train"])
 
 
@@ -180,14 +181,15 @@ def test_main_trains_from_the_command_line(tmp_path, capsys):
 
 
 DDP_SCRIPT = """
-import sys
+import json, sys
 from filmlite import FILMConfig
 from filmlite.training.train import TrainConfig, train
 tiny = FILMConfig(pyramid_levels=4, fusion_pyramid_levels=3, specialized_levels=2, sub_levels=3,
                   filters=4, flow_convs=(1, 2, 2), flow_filters=(4, 6, 8))
 config = TrainConfig(out=sys.argv[1], data="synthetic", steps=3, batch_size=4, crop=64, val_every=0,
-                     checkpoint_every=3, log_every=1, workers=0, max_motion=8.0, device="cpu")
-train(config, progress=False, model_config=tiny)
+                     checkpoint_every=3, log_every=1, workers=0, max_motion=8.0, device="cpu",
+                     model_sizes=json.dumps(tiny.to_dict()))
+train(config, progress=False)
 """
 
 
@@ -217,7 +219,7 @@ def test_a_weights_only_file_is_not_resumed(tmp_path):
 
     save_checkpoint(tmp_path / "run" / "checkpoint.pt", FILM(TINY))
     with pytest.raises(ValueError, match="cannot be resumed"):
-        train(tiny_config(tmp_path, steps=2), progress=False, model_config=TINY)
+        train(tiny_config(tmp_path, steps=2), progress=False)
 
 
 def test_warp_loss_is_zero_for_a_perfect_flow_and_matches_a_direct_computation():
@@ -258,12 +260,26 @@ def test_teacher_loss_follows_dis_flow_per_level():
 def test_extra_losses_are_logged_and_the_teacher_stops_at_half_the_run(tmp_path):
     pytest.importorskip("cv2")
     config = dataclasses.replace(TINY, residual_output=True)
-    log = train(tiny_config(tmp_path, warp_loss=1.0, flow_teacher=1.0), progress=False, model_config=config)
+    sizes = json.dumps(config.to_dict())
+    log = train(tiny_config(tmp_path, warp_loss=1.0, flow_teacher=1.0, model_sizes=sizes), progress=False)
     entries = log["train"]
     assert all("warp" in e for e in entries)
     assert [("teacher" in e) for e in entries] == [True, True, False, False]
     with pytest.raises(ValueError, match="flow_teacher"):
-        train(tiny_config(tmp_path, warp_loss=1.0, flow_teacher=0.5), progress=False, model_config=config)
+        train(tiny_config(tmp_path, warp_loss=1.0, flow_teacher=0.5, model_sizes=sizes), progress=False)
+
+
+def test_model_sizes_replace_fields_of_the_named_configuration_and_bad_ones_are_named(tmp_path):
+    config = TrainConfig(model="lite", model_sizes='{"filters": 16}')
+    assert config.model_config() == dataclasses.replace(FILMConfig.lite(), filters=16)
+    for bad, words in [('{"filterz": 16}', "filterz"), ("[16]", "JSON object"), ("{filters: 16", "JSON object"),
+                       ('{"sub_levels": 9}', "Invalid FILMConfig")]:
+        with pytest.raises(ValueError, match=words):
+            TrainConfig(model="lite", model_sizes=bad)
+    # a run resumed with other sizes is refused, naming them
+    train(tiny_config(tmp_path, steps=2))
+    with pytest.raises(ValueError, match="model_sizes"):
+        train(tiny_config(tmp_path, steps=4, model_sizes=json.dumps({**TINY.to_dict(), "filters": 6})))
 
 
 # ---- triplets at many times, RIFE's optimiser and schedule, the recipes of the models that take t ----------------
@@ -286,7 +302,7 @@ def test_cosine_schedule_warms_up_then_falls_to_a_hundredth_of_the_rate():
 
 def test_film_refuses_targets_at_other_times(tmp_path):
     with pytest.raises(ValueError, match="--times middle"):
-        train(tiny_config(tmp_path, times="any"), progress=False, model_config=TINY)
+        train(tiny_config(tmp_path, times="any"), progress=False)
     film = objective.FILMObjective(FILM(TINY), tiny_config(tmp_path))
     x = torch.rand(2, 3, 64, 64)
     loss, _ = film(x, x, x, torch.full((2,), 0.5), 0.0)

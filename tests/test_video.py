@@ -11,7 +11,7 @@ from PIL import Image, ImageSequence
 import filmlite
 import filmlite.inference.interpolation
 from filmlite import FILM
-from filmlite.io import video
+from filmlite.io import video, writing
 from filmlite.inference import slowmo, recursion
 from conftest import TINY
 
@@ -77,7 +77,7 @@ def no_temporaries(folder) -> bool:
 @pytest.mark.parametrize("fps", [25, 29.97])
 def test_mp4_round_trip(tmp_path, fps):
     frames = smooth_frames(7, 48, 64)
-    path = video.write_frames(tmp_path / "a.mp4", frames, fps=fps)
+    path = writing.write_frames(tmp_path / "a.mp4", frames, fps=fps)
     info = video.video_info(path)
     assert (info.frames, info.width, info.height, info.has_audio) == (7, 64, 48, False)
     assert info.fps == pytest.approx(fps, abs=1e-3)
@@ -89,7 +89,7 @@ def test_mp4_round_trip(tmp_path, fps):
 
 def test_mp4_odd_size_is_padded_by_one_pixel(tmp_path):
     frames = smooth_frames(3, 33, 47)
-    path = video.write_frames(tmp_path / "odd.mp4", frames.float() / 255, fps=10)  # float input as well
+    path = writing.write_frames(tmp_path / "odd.mp4", frames.float() / 255, fps=10)  # float input as well
     back = video.read_frames(path)
     assert back.shape == (3, 3, 34, 48)
     assert (back[..., :33, :47].float() - frames.float()).abs().mean() < 4
@@ -100,7 +100,7 @@ def test_mp4_odd_size_is_padded_by_one_pixel(tmp_path):
 
 def test_gif(tmp_path):
     frames = smooth_frames(5, 30, 40)
-    writer = video.FrameWriter(tmp_path / "a.gif", fps=25)
+    writer = writing.FrameWriter(tmp_path / "a.gif", fps=25)
     with writer:
         for f in frames:
             writer.write(f)
@@ -116,9 +116,9 @@ def test_gif(tmp_path):
 
 
 def test_gif_frame_rate_rounding_is_reported(tmp_path):
-    writer = video.FrameWriter(tmp_path / "fast.gif", fps=200)
+    writer = writing.FrameWriter(tmp_path / "fast.gif", fps=200)
     assert writer.gif_delay() == 2  # never below 2/100 s
-    assert video.FrameWriter(tmp_path / "b.gif", fps=30).gif_delay() == 3
+    assert writing.FrameWriter(tmp_path / "b.gif", fps=30).gif_delay() == 3
     with writer:
         writer.write(smooth_frames(2, 16, 16))
     assert writer.notes and "50 fps" in writer.notes[0]
@@ -126,7 +126,7 @@ def test_gif_frame_rate_rounding_is_reported(tmp_path):
 
 def test_png_folder_is_lossless(tmp_path):
     frames = torch.rand(4, 3, 9, 11)
-    video.write_frames(tmp_path / "frames", frames)
+    writing.write_frames(tmp_path / "frames", frames)
     files = sorted((tmp_path / "frames").iterdir())
     assert [f.name for f in files] == [f"frame_{i:06d}.png" for i in range(4)]
     expected = (frames * 255).round().to(torch.uint8)
@@ -138,17 +138,17 @@ def test_nothing_is_overwritten_without_permission(tmp_path):
     target = tmp_path / "a.mp4"
     target.write_bytes(b"precious")
     with pytest.raises(FileExistsError, match="already exists"):
-        video.write_frames(target, smooth_frames(2, 16, 16))
+        writing.write_frames(target, smooth_frames(2, 16, 16))
     assert target.read_bytes() == b"precious"
-    video.write_frames(target, smooth_frames(2, 16, 16), overwrite=True)
+    writing.write_frames(target, smooth_frames(2, 16, 16), overwrite=True)
     assert video.video_info(target).frames == 2
 
     folder = tmp_path / "frames"
-    video.write_frames(folder, smooth_frames(5, 8, 8))
+    writing.write_frames(folder, smooth_frames(5, 8, 8))
     (folder / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError, match="not empty"):
-        video.write_frames(folder, smooth_frames(2, 8, 8))
-    video.write_frames(folder, smooth_frames(2, 8, 8), overwrite=True)
+        writing.write_frames(folder, smooth_frames(2, 8, 8))
+    writing.write_frames(folder, smooth_frames(2, 8, 8), overwrite=True)
     assert sorted(p.name for p in folder.iterdir()) == ["frame_000000.png", "frame_000001.png", "notes.txt"]
 
 
@@ -156,7 +156,7 @@ def test_a_failed_write_leaves_no_half_file(tmp_path):
     target = tmp_path / "a.mp4"
     target.write_bytes(b"old")
     with pytest.raises(RuntimeError, match="boom"):
-        with video.FrameWriter(target, 10, overwrite=True) as writer:
+        with writing.FrameWriter(target, 10, overwrite=True) as writer:
             writer.write(smooth_frames(3, 16, 16))
             raise RuntimeError("boom")
     assert target.read_bytes() == b"old"
@@ -165,17 +165,17 @@ def test_a_failed_write_leaves_no_half_file(tmp_path):
 
 def test_writer_refuses_bad_input(tmp_path):
     with pytest.raises(ValueError, match="one size"):
-        with video.FrameWriter(tmp_path / "a.mp4") as writer:
+        with writing.FrameWriter(tmp_path / "a.mp4") as writer:
             writer.write(smooth_frames(1, 16, 16))
             writer.write(smooth_frames(1, 16, 18))
     with pytest.raises(ValueError, match="0..255"):
-        video.write_frames(tmp_path / "b.gif", torch.full((1, 3, 8, 8), 200.0))
+        writing.write_frames(tmp_path / "b.gif", torch.full((1, 3, 8, 8), 200.0))
     with pytest.raises(ValueError, match="folder name"):
-        video.write_frames(tmp_path / "c.png", smooth_frames(1, 8, 8))
+        writing.write_frames(tmp_path / "c.png", smooth_frames(1, 8, 8))
     with pytest.raises(ValueError, match="suffix"):
-        video.write_frames(tmp_path / "d.xyz", smooth_frames(1, 8, 8))
+        writing.write_frames(tmp_path / "d.xyz", smooth_frames(1, 8, 8))
     with pytest.raises(ValueError, match="no frames"):
-        video.write_frames(tmp_path / "e.mp4", [])
+        writing.write_frames(tmp_path / "e.mp4", [])
     assert no_temporaries(tmp_path)
 
 
@@ -183,7 +183,7 @@ def test_writer_refuses_bad_input(tmp_path):
 def test_audio_is_copied_packet_for_packet(tmp_path):
     source = make_video(tmp_path / "in.mp4", smooth_frames(10, 32, 32), fps=10)
     assert video.video_info(source).has_audio
-    out = video.write_frames(tmp_path / "out.mp4", smooth_frames(10, 32, 32), fps=10, audio_from=source)
+    out = writing.write_frames(tmp_path / "out.mp4", smooth_frames(10, 32, 32), fps=10, audio_from=source)
     assert video.video_info(out).has_audio
     payloads = audio_payloads(source)
     assert len(payloads) > 5 and audio_payloads(out) == payloads  # copied, not re-encoded
@@ -191,7 +191,7 @@ def test_audio_is_copied_packet_for_packet(tmp_path):
 
 def test_audio_the_container_cannot_hold_is_re_encoded(tmp_path):
     source = make_video(tmp_path / "in.mkv", smooth_frames(10, 32, 32), fps=10, audio="pcm_u8")
-    writer = video.FrameWriter(tmp_path / "out.mp4", 10, audio_from=source)
+    writer = writing.FrameWriter(tmp_path / "out.mp4", 10, audio_from=source)
     with writer:
         writer.write(smooth_frames(10, 32, 32))
     assert writer.audio == "re-encoded to AAC"
@@ -299,7 +299,7 @@ def test_written_video_has_ordinary_permissions(tmp_path):
     import os
     import stat
 
-    from filmlite.io.video import write_frames
+    from filmlite.io.writing import write_frames
 
     path = write_frames(tmp_path / "a.gif", torch.rand(3, 3, 16, 16), fps=10)
     umask = os.umask(0)

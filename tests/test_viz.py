@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 import filmlite
 from filmlite import FILM, FILMConfig
-from filmlite.course import viz
+from filmlite.course import architecture, experiments, viz
 from filmlite.film.feature_extraction import cascade
 from filmlite.course.exercises import check_exercise, compare
 
@@ -147,7 +147,8 @@ def test_encoder_parameter_counts_match_real_modules(config):
 
 
 def test_parameter_counts_of_the_official_model_match_the_paper_numbers():
-    """FILM.md: feature extractor 4,685,376; flow estimator 7,326,328 (shared predictor 5,637,250)."""
+    """The official network's parts: feature extractor 4,685,376; flow estimator 7,326,328 (shared predictor
+    5,637,250), counted on the port's state dict."""
     film = FILMConfig.film()
     assert viz.encoder_parameter_counts(film)["shared"] == 4_685_376
     flows = viz.flow_parameter_counts(film)
@@ -298,7 +299,7 @@ class ShiftFinder:
 
 def test_translation_sweep_moves_frame_1_content_right():
     image = torch.rand(3, 56, 120)
-    rows = viz.translation_sweep(ShiftFinder(), image, shifts=[0, 5, 17], size=48, top=4)
+    rows = experiments.translation_sweep(ShiftFinder(), image, shifts=[0, 5, 17], size=48, top=4)
     assert [r["shift"] for r in rows] == [0, 5, 17]
     assert [r["forward_u"] for r in rows] == [0, 5, 17] and [r["backward_u"] for r in rows] == [0, -5, -17]
 
@@ -365,24 +366,24 @@ def test_gaussian_blur_matches_scipy():
     sigma = 1.5
     radius = math.ceil(3 * sigma)
     expected = gaussian_filter(image[0].numpy(), sigma=(0, sigma, sigma), mode="mirror", truncate=radius / sigma)
-    np.testing.assert_allclose(viz.gaussian_blur(image, sigma)[0].numpy(), expected, atol=1e-5)
-    assert torch.equal(viz.gaussian_blur(image, 0), image)
-    assert viz.gaussian_blur(image[0], 1.0).shape == (3, 20, 24)
+    np.testing.assert_allclose(experiments.gaussian_blur(image, sigma)[0].numpy(), expected, atol=1e-5)
+    assert torch.equal(experiments.gaussian_blur(image, 0), image)
+    assert experiments.gaussian_blur(image[0], 1.0).shape == (3, 20, 24)
 
 
 def test_texture_crops():
     image = torch.rand(3, 10, 20)
-    crops = viz.texture_crops(image, 4, shifts=[0, 3, 6], top=2, left=1)
+    crops = experiments.texture_crops(image, 4, shifts=[0, 3, 6], top=2, left=1)
     assert crops.shape == (3, 3, 4, 4)
     assert torch.equal(crops[1], image[:, 2:6, 4:8])
     with pytest.raises(ValueError, match="do not fit"):
-        viz.texture_crops(image, 4, shifts=[0, 20])
+        experiments.texture_crops(image, 4, shifts=[0, 20])
 
 
 def test_expected_losses_average_over_truths():
     truths = torch.rand(3, 3, 4, 4)
     candidate = torch.rand(3, 4, 4)
-    table = viz.expected_losses({"c": candidate}, truths, {"l1": lambda p, t: (p - t).abs().mean()})
+    table = experiments.expected_losses({"c": candidate}, truths, {"l1": lambda p, t: (p - t).abs().mean()})
     by_hand = sum(float((candidate - t).abs().mean()) for t in truths) / 3
     assert table["c"]["l1"] == pytest.approx(by_hand, rel=1e-5)
 
@@ -399,30 +400,30 @@ def test_expected_feature_losses_run_each_image_once_and_average_over_truths():
     def feature_l1(a, b):
         return sum((x - y).abs().mean() for x, y in zip(a, b))
 
-    table = viz.expected_losses({"c": candidate}, truths, {}, {"f": feature_l1}, features)
+    table = experiments.expected_losses({"c": candidate}, truths, {}, {"f": feature_l1}, features)
     by_hand = sum(float(feature_l1(features(candidate), features(t[None]))) for t in truths) / 4
     assert table["c"]["f"] == pytest.approx(by_hand, rel=1e-5)
     assert calls[:2] == [4, 1]  # the truths once, the candidate once
     with pytest.raises(ValueError, match="features="):
-        viz.expected_losses({"c": candidate}, truths, {}, {"f": feature_l1})
+        experiments.expected_losses({"c": candidate}, truths, {}, {"f": feature_l1})
 
 
 def test_gram_change_is_relative_and_zero_for_the_same_texture():
     features = [torch.rand(1, 4, 6, 6), torch.rand(1, 8, 3, 3)]
-    assert viz.gram_change(features, features) == [0.0, 0.0]
+    assert experiments.gram_change(features, features) == [0.0, 0.0]
     # twice the features: the Gram matrix is 4 times as large, a change of 3 times the reference
-    assert viz.gram_change([2 * f for f in features], features) == pytest.approx([3.0, 3.0], rel=1e-5)
+    assert experiments.gram_change([2 * f for f in features], features) == pytest.approx([3.0, 3.0], rel=1e-5)
     # a permutation of the positions (a texture moved around) leaves the Gram matrix as it is
     shuffled = [f.flatten(2)[..., torch.randperm(f.shape[-1] * f.shape[-2])].view_as(f) for f in features]
-    assert max(viz.gram_change(shuffled, features)) < 1e-5
+    assert max(experiments.gram_change(shuffled, features)) < 1e-5
 
 
 def test_fit_image_finds_the_mean_under_l2_and_the_median_under_l1():
     torch.manual_seed(0)
     truths = torch.rand(3, 3, 6, 6)
-    mean, _ = viz.fit_image(truths, lambda p, t: (p - t).square().mean(), steps=300, lr=0.02)
+    mean, _ = experiments.fit_image(truths, lambda p, t: (p - t).square().mean(), steps=300, lr=0.02)
     assert torch.allclose(mean[0], truths.mean(0), atol=0.02)
-    median, history = viz.fit_image(truths, lambda p, t: (p - t).abs().mean(), steps=400, lr=0.01)
+    median, history = experiments.fit_image(truths, lambda p, t: (p - t).abs().mean(), steps=400, lr=0.01)
     assert torch.allclose(median[0], truths.median(0).values, atol=0.03)
     assert history[-1] < history[0]
 
@@ -465,7 +466,8 @@ def test_every_figure_draws_headless():
 # ---------------------------------------------------------------------------------------------- exercises
 def test_check_exercise_right_unsolved_wrong_and_broken(capsys):
     x = torch.rand(1, 3, 16, 16)
-    reference = lambda image: filmlite.image_pyramid(image, 3)
+    def reference(image):
+        return filmlite.image_pyramid(image, 3)
 
     def right(image):
         return [image, F.avg_pool2d(image, 2), F.avg_pool2d(image, 4)]
@@ -566,39 +568,39 @@ def _stage_patches(fig, stage):
 
 
 def test_architecture_diagram_draws_every_stage_and_strongly_highlights_the_chosen_one():
-    plain = viz.plot_architecture()
+    plain = architecture.plot_architecture()
     assert isinstance(plain, Figure)
-    for stage in viz.ARCHITECTURE_STAGES:
+    for stage in architecture.ARCHITECTURE_STAGES:
         assert _stage_patches(plain, stage), f"no box for {stage}"
-    flow = viz.plot_architecture("flow")
+    flow = architecture.plot_architecture("flow")
     strong = _stage_patches(flow, "flow")[0]
     pale = _stage_patches(flow, "fusion")[0]
     assert strong.get_linewidth() > pale.get_linewidth()
     assert strong.get_facecolor() != pale.get_facecolor()
-    assert pale.get_facecolor() == _stage_patches(viz.plot_architecture("warp"), "flow")[0].get_facecolor()
+    assert pale.get_facecolor() == _stage_patches(architecture.plot_architecture("warp"), "flow")[0].get_facecolor()
     assert "bi-directional residual flow" in flow.axes[0].get_title()
-    both = viz.plot_architecture(["warp", "fusion"])
+    both = architecture.plot_architecture(["warp", "fusion"])
     assert _stage_patches(both, "warp")[0].get_linewidth() == _stage_patches(both, "fusion")[0].get_linewidth() \
         > _stage_patches(both, "flow")[0].get_linewidth()
 
 
 def test_you_are_here_strip_has_one_box_per_stage_and_highlights_one():
-    fig = viz.plot_you_are_here("features")
+    fig = architecture.plot_you_are_here("features")
     assert isinstance(fig, Figure)
-    widths = {stage: _stage_patches(fig, stage)[0].get_linewidth() for stage in viz.ARCHITECTURE_STAGES}
-    assert all(len(_stage_patches(fig, stage)) == 1 for stage in viz.ARCHITECTURE_STAGES)
+    widths = {stage: _stage_patches(fig, stage)[0].get_linewidth() for stage in architecture.ARCHITECTURE_STAGES}
+    assert all(len(_stage_patches(fig, stage)) == 1 for stage in architecture.ARCHITECTURE_STAGES)
     assert max(widths, key=widths.get) == "features"
     assert sorted(widths.values()).count(widths["features"]) == 1
 
 
-@pytest.mark.parametrize("draw", [viz.plot_architecture, viz.plot_you_are_here])
+@pytest.mark.parametrize("draw", [architecture.plot_architecture, architecture.plot_you_are_here])
 def test_unknown_stage_names_the_valid_ones(draw):
     with pytest.raises(ValueError, match="unknown stage 'encoderr'") as error:
         draw("encoderr")
-    for stage in viz.ARCHITECTURE_STAGES:
+    for stage in architecture.ARCHITECTURE_STAGES:
         assert stage in str(error.value)
     with pytest.raises(ValueError, match="pyramid, features"):
-        viz.plot_you_are_here(None)
+        architecture.plot_you_are_here(None)
 
 
 # ------------------------------------------------------------------------------------------ the figure standard

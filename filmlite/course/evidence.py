@@ -204,7 +204,9 @@ def scale_agnostic_check(extractor, frame: torch.Tensor, levels: int | None = No
 
 def scale_agnostic_text(row: dict) -> str:
     """One row of `scale_agnostic_check` in words."""
-    names = lambda pairs: ", ".join(f"S[{i}][{j}]" for i, j in pairs)
+    def names(pairs):
+        return ", ".join(f"S[{i}][{j}]" for i, j in pairs)
+
     text = (f"small level {row['level']} = frame level {row['frame_level']}, channels 0-{row['channels'] - 1} "
             f"({names(row['sources'])}): largest difference {row['max_abs']:.1e}, relative {row['relative']:.1e}")
     extra = row["frame_channels"] - row["channels"]

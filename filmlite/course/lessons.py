@@ -3,14 +3,14 @@
 Like `filmlite.course.viz`, everything a notebook shows is first computed by a small, pure function and only then
 drawn, so the tests can check the numbers:
 
-* **animations** (notebooks 00 and 08): `pingpong` plays a sequence forward and back, `shrink` makes frames
-  small enough for a quick demo, `gif_image` writes a GIF (through `filmlite.io.video.write_frames`) and returns
+* **animations** (notebooks 00 and 08): `pingpong` plays a sequence forward and back, `shrink`
+  (`filmlite.io.images.shrink`) makes frames small enough for a quick demo, `gif_image` writes a GIF (through `filmlite.io.writing.write_frames`) and returns
   it as something a notebook displays.
 * **training** (notebook 07): `training_summary` reads the essentials out of a `filmlite.training.train.read_log` log;
   `plot_training` draws the loss and the validation PSNR against frame averaging.
-* **evaluation** (notebook 09): `model_method` turns a FILM into a function of two frames, like the baselines
-  `filmlite.evaluation.baselines.average_frames` and `dis_flow_interpolate`; `score_triplets` scores several such methods
-  on the same triplets, `per_clip_table` and `markdown_table` summarise the scores, `worst_case` finds the
+* **evaluation** (notebook 09): `model_method` turns a model into a function of two frames, like the baselines
+  `filmlite.evaluation.baselines.average_frames` and `dis_flow_interpolate`; `score_triplets` scores several such
+  methods on the same triplets (these three are `filmlite.evaluation.scoring`'s, which every score goes through), `per_clip_table` and `markdown_table` summarise the scores, `worst_case` finds the
   triplet where a method does worst, and `motion_sweep` measures PSNR against motion magnitude on synthetic
   triplets whose motion is known exactly (FILM's claim, Sec. 1 and Sec. 5.2: learned multi-scale flow with
   shared weights keeps working where motion is large). `plot_per_clip` and `plot_motion_sweep` draw them.
@@ -23,14 +23,14 @@ drawn, so the tests can check the numbers:
   `shift_sweep`, `plot_shift_sweep` and `compare_in_sweep` (quality against pure translation with exact
   middle frames, with confidence intervals).
 
-A *method* is any function `(frame0, frame1) -> middle` of `(1, 3, h, w)` tensors in [0, 1]. Scores follow
-`filmlite.evaluation.metrics` (prediction clipped to [0, 1], PSNR in dB with MAX = 1, SSIM as `tf.image.ssim`).
+A *method* is any function `(frame0, frame1) -> middle` of `(1, 3, h, w)` tensors in [0, 1]; scores follow
+`filmlite.evaluation.scoring`.
 """
 from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,9 +39,10 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
+from ..evaluation.scoring import Method, model_method, predict_all, score_triplets  # noqa: F401 (the notebooks use them)
+from ..io.images import shrink  # noqa: F401 (the notebooks' course.shrink)
 from ..training.losses import LOSS_KINDS
 
-Method = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 # =============================================================================================== animations
@@ -52,19 +53,6 @@ def pingpong(frames: Sequence[torch.Tensor]) -> list[torch.Tensor]:
     """
     frames = list(frames)
     return frames + frames[-2:0:-1]
-
-
-def shrink(image: torch.Tensor, max_side: int | None) -> torch.Tensor:
-    """`image` `(3, h, w)` or `(b, 3, h, w)` in [0, 1] shrunk by area averaging so its longer side is at most
-    `max_side` (None, or an image already small enough: returned unchanged)."""
-    h, w = image.shape[-2:]
-    if max_side is None or max(h, w) <= max_side:
-        return image
-    scale = max_side / max(h, w)
-    size = (max(1, round(h * scale)), max(1, round(w * scale)))
-    batch = image if image.dim() == 4 else image[None]
-    small = F.interpolate(batch.float(), size=size, mode="area").clamp(0, 1)
-    return small if image.dim() == 4 else small[0]
 
 
 def gif_image(frames, fps: float = 12.0, path: str | Path | None = None, loop: str = "pingpong"):
@@ -78,7 +66,7 @@ def gif_image(frames, fps: float = 12.0, path: str | Path | None = None, loop: s
     """
     from IPython.display import Image
 
-    from ..io.video import write_frames
+    from ..io.writing import write_frames
 
     if loop not in ("pingpong", "forward"):
         raise ValueError(f"loop must be 'pingpong' or 'forward', got {loop!r}")
@@ -148,45 +136,6 @@ def plot_training(log: Mapping[str, list[dict]], smooth: int = 10, size: tuple[f
 
 
 # =============================================================================================== evaluation
-def model_method(model, **options) -> Method:
-    """`model` (a FILM) as a method `(frame0, frame1) -> middle`; `options` go to `filmlite.interpolate`."""
-    from ..inference.interpolation import interpolate
-
-    def film(frame0: torch.Tensor, frame1: torch.Tensor) -> torch.Tensor:
-        return interpolate(model, frame0, frame1, **options)
-
-    return film
-
-
-def predict_all(methods: Mapping[str, Method], triplet: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Every method's middle frame `(1, 3, h, w)` (clipped to [0, 1]) for one triplet `(3, 3, h, w)`."""
-    frame0, frame1 = triplet[0:1], triplet[2:3]
-    with torch.no_grad():
-        return {name: method(frame0, frame1).float().cpu().clamp(0, 1) for name, method in methods.items()}
-
-
-def score_triplets(methods: Mapping[str, Method], triplets: Sequence[tuple[str, int, torch.Tensor]]) -> list[dict]:
-    """PSNR and SSIM of every method on every triplet.
-
-    Args:
-        methods: name -> method (see the module docstring).
-        triplets: `(clip, index, triplet)` as `filmlite.training.data.heldout_triplets` returns them.
-
-    Returns:
-        one row per triplet: `{"clip", "index", "psnr": {method: dB}, "ssim": {method: value}}`.
-    """
-    from ..evaluation.metrics import psnr, ssim
-
-    rows = []
-    for clip, index, triplet in triplets:
-        middle = triplet[1:2]
-        predictions = predict_all(methods, triplet)
-        rows.append({"clip": clip, "index": index,
-                     "psnr": {name: float(psnr(p, middle)[0]) for name, p in predictions.items()},
-                     "ssim": {name: float(ssim(p, middle)[0]) for name, p in predictions.items()}})
-    return rows
-
-
 def per_clip_table(rows: Sequence[dict]) -> list[dict]:
     """Mean scores per clip and over all triplets: `[{"clip", "count", "psnr": {m: dB}, "ssim": {m: v}}, ...]`,
     the clips in the order they first appear, then "all". Means are over triplets (as FILM's tables)."""
@@ -557,12 +506,6 @@ def interpolation_memory(size: int, tile_sizes: Sequence[int | None] = (None,), 
 
 
 # =============================================================================================== translation sweep
-def _even_shift(length: float, angle: float) -> tuple[int, int]:
-    """About `length` px in direction `angle`, both components even: half of it (the motion from either input
-    to the middle frame) is then a whole number of pixels, and the middle frame an exact copy, not a resampling."""
-    return 2 * round(length * math.cos(angle) / 2), 2 * round(length * math.sin(angle) / 2)
-
-
 @lru_cache(maxsize=64)
 def _texture(name: str, size: int) -> torch.Tensor:
     """A sample photo resized so its shorter side is 2 * size, then mirrored by `size` on every side."""
@@ -608,7 +551,7 @@ def shift_triplets(magnitude: float, count: int, size: int = 256, seed: int = 12
 
     `layers`: `[{"layer": "background" | "piece", "shift": (dx, dy)}, ...]`, the shifts from frame 0 to 1.
     """
-    from ..training.data import seeded_generator
+    from ..training.data import even_displacement, seeded_generator
 
     if not 0 <= magnitude <= size - 4:
         raise ValueError(f"magnitude must be between 0 and size - 4 = {size - 4} px, got {magnitude}")
@@ -620,12 +563,12 @@ def shift_triplets(magnitude: float, count: int, size: int = 256, seed: int = 12
         g = seeded_generator(seed, index, 2)
         background = _place_layer(g, size)
         fraction, angle = _uniform(g, 0, 1), _uniform(g, 0, 2 * math.pi)
-        shift = _even_shift(fraction * magnitude / 2, angle)
+        shift = even_displacement(fraction * magnitude / 2, angle)
         layers = [{"layer": "background", "shift": shift}]
         frames = [_layer_at(*background, shift, tau, size) for tau in taus]
         for _ in range(int(torch.randint(pieces[0], pieces[1] + 1, (), generator=g))):
             piece = _place_layer(g, size)
-            shift = _even_shift(magnitude, _uniform(g, 0, 2 * math.pi))
+            shift = even_displacement(magnitude, _uniform(g, 0, 2 * math.pi))
             centre = torch.tensor([_uniform(g, -size / 3, size / 3), _uniform(g, -size / 3, size / 3)])
             radii = torch.tensor([_uniform(g, size / 10, size / 3.5), _uniform(g, size / 10, size / 3.5)])
             layers.append({"layer": "piece", "shift": shift})

@@ -12,16 +12,15 @@ each number and every picture says exactly what the code computed:
   `feature_channel_source`, `encoder_parameter_counts`, `feature_channel_view`.
 * **flow and warping** (Sec. 3.2): the flow colour wheel (`flow_to_color`, `color_wheel`),
   `flow_statistics`, `similarity_flow`, `warp_with_padding`, `forward_splat`, `flow_parameter_counts`,
-  `flow_predictor_table`, `translation_sweep`.
+  `flow_predictor_table` (the experiments that run models and optimise: `filmlite.course.experiments`).
 * **fusion and occlusions** (Sec. 3.3): `disagreement`, `forward_backward_error`.
 * **time** (FILM's recursive midpoints, `filmlite.interpolate_recursive`): `recursion_times`, `recursion_depths`.
-* **losses** (Sec. 4): `gaussian_blur`, `texture_crops`, `expected_losses`, `gram_change`, `fit_image`.
+* **losses** (Sec. 4): `plot_gram_matrices`, `plot_loss_curves` below.
 * **figures**: `show_images`, `plot_pyramid`, `plot_cascade`, `plot_feature_maps`, `plot_color_wheel`,
   `plot_flow`, `plot_flow_pyramid`, `plot_loss_curves`, `plot_gram_matrices`, `plot_time_strip`.
 * **the figure standard** (CONTRIBUTING.md): `show_images(..., scale="shared" | "signed", zoom=...)`, `zoom_inset`,
   `rim_text` ("rim = N px" for flow pictures).
-* **the architecture** (the paper's Fig. 2): `plot_architecture` (a stage highlighted), `plot_you_are_here` (the
-  strip at the top of each stage notebook); `ARCHITECTURE_STAGES` names the stages.
+* **the architecture** (the paper's Fig. 2): `filmlite.course.architecture`.
 
 Conventions: images are RGB in [0, 1], pyramids are lists finest level first, a flow has channel 0 = u
 (horizontal, positive to the right) and channel 1 = v (positive down), in pixels of its own level.
@@ -32,7 +31,7 @@ open figures, work on a machine without a display, and a notebook shows one when
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -43,8 +42,8 @@ from matplotlib.colors import hsv_to_rgb
 from matplotlib.figure import Figure
 
 from ..film.config import FILMConfig
-from ..training.losses import gram_matrix
 from ..film.warp import sampling_grid, warp
+from ..inference.recursion import recursion_times
 
 ImageLike = torch.Tensor | np.ndarray
 
@@ -121,12 +120,13 @@ def center_crop_to_multiple(image: torch.Tensor, multiple: int) -> torch.Tensor:
     `FILM.intermediates` needs sides that are multiples of `config.alignment`; for looking inside the model a
     crop is nicer than the zero padding `filmlite.interpolate` uses, because no black border enters the pictures.
     """
+    from ..io.images import center_crop
+
     h, w = image.shape[-2:]
     new_h, new_w = h - h % multiple, w - w % multiple
     if new_h == 0 or new_w == 0:
         raise ValueError(f"an image of {h}x{w} has no crop that is a multiple of {multiple}; use a larger image")
-    top, left = (h - new_h) // 2, (w - new_w) // 2
-    return image[..., top : top + new_h, left : left + new_w]
+    return center_crop(image, new_h, new_w)
 
 
 # =============================================================================================== Sec. 3.1: pyramid
@@ -442,34 +442,6 @@ def flow_predictor_table(model) -> list[dict]:
     return rows
 
 
-def translation_sweep(model, image: torch.Tensor, shifts: Sequence[int], size: int, top: int = 0) -> list[dict]:
-    """How well a model finds motions of known length: for every shift s, frames 0 and 1 are `size` x `size`
-    crops of `image` (`(3, h, w)`), frame 1 with the content s px further right (`texture_crops` with shifts
-    [s, 0]); the model's level-0 flows should then be u = +s forward (frame 0 to 1) and u = -s backward.
-
-    Returns one row per shift: `{"shift", "forward_u", "backward_u"}`, the medians of u over the frame (the
-    median ignores the strip at the edge where the content is in one frame only). `size` must suit the model
-    (a multiple of `model.config.alignment`).
-    """
-    device = next(model.parameters()).device
-    rows = []
-    for shift in shifts:
-        pair = texture_crops(image, size, [shift, 0], top=top).to(device)  # (2, 3, size, size)
-        with torch.no_grad():
-            stages = model.intermediates(pair[:1], pair[1:])
-        rows.append({"shift": shift, "forward_u": float(stages.forward_flows[0][0, 0].median()),
-                     "backward_u": float(stages.backward_flows[0][0, 0].median())})
-    return rows
-
-
-def followed_shifts(rows: Sequence[dict], tolerance: float = 0.1, slack: float = 1.0) -> list[int]:
-    """The shifts of a `translation_sweep` the model finds: forward u and -backward u both within
-    max(`tolerance` * shift, `slack`) px of the true shift."""
-    return [row["shift"] for row in rows
-            if max(abs(row["forward_u"] - row["shift"]), abs(-row["backward_u"] - row["shift"]))
-            <= max(tolerance * row["shift"], slack)]
-
-
 # =============================================================================================== fusion, occlusions
 def disagreement(warped0: torch.Tensor, warped1: torch.Tensor) -> torch.Tensor:
     """Mean absolute difference over channels of the two inputs warped to t = 0.5, `(b, h, w)`.
@@ -586,15 +558,6 @@ def half_flow_sketch(length: int = 160, start: int = 40, width: int = 48, motion
 
 
 # =============================================================================================== time
-def recursion_times(num_inputs: int, times_to_interpolate: int) -> list[Fraction]:
-    """The time of every frame `filmlite.interpolate_recursive` returns, as exact fractions of the input
-    spacing: input k is at time k, and k recursion levels put 2^k - 1 frames between neighbours."""
-    if num_inputs < 2 or times_to_interpolate < 0:
-        raise ValueError(f"need at least 2 inputs and a depth >= 0, got {num_inputs} and {times_to_interpolate}")
-    steps = 2**times_to_interpolate
-    return [Fraction(i, steps) for i in range((num_inputs - 1) * steps + 1)]
-
-
 def recursion_depths(num_inputs: int, times_to_interpolate: int) -> list[int]:
     """At which recursion level each frame is made: 0 for the inputs, 1 for the first midpoints, ... The
     frame at t = m / 2^k (in lowest terms) is made at depth k: its parents are the frames at depth < k either
@@ -623,103 +586,6 @@ def time_text(index: int, times: Sequence[Fraction | float], depths: Sequence[in
 
 
 # =============================================================================================== losses
-def gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur of `(b, c, h, w)` (or `(c, h, w)`), mirrored at the edges; sigma 0 is identity."""
-    if sigma <= 0:
-        return image.clone()
-    single = image.dim() == 3
-    x = image[None] if single else image
-    radius = max(1, math.ceil(3 * sigma))
-    taps = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
-    kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
-    kernel = kernel / kernel.sum()
-    c = x.shape[1]
-    x = F.pad(x, (radius, radius, radius, radius), mode="reflect")
-    x = F.conv2d(x, kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)  # along rows
-    x = F.conv2d(x, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)  # along columns
-    return x[0] if single else x
-
-
-def texture_crops(image: torch.Tensor, size: int, shifts: Sequence[int], top: int = 0, left: int = 0) -> torch.Tensor:
-    """`size` x `size` crops of `(3, h, w)` (or `(1, 3, h, w)`) at (top, left + s) for every s in `shifts`:
-    the same texture at several horizontal positions, `(k, 3, size, size)`. In the losses lesson they are the
-    equally plausible "true" middle frames when the network cannot know exactly where a texture went."""
-    img = image[0] if image.dim() == 4 else image
-    h, w = img.shape[-2:]
-    if top < 0 or top + size > h or left + min(shifts) < 0 or left + max(shifts) + size > w:
-        raise ValueError(f"crops of {size} px at top {top}, left {left} + shifts {min(shifts)}..{max(shifts)} do not "
-                         f"fit in an image of {h}x{w}")
-    return torch.stack([img[:, top : top + size, left + s : left + s + size] for s in shifts])
-
-
-def expected_losses(candidates: Mapping[str, torch.Tensor], truths: torch.Tensor,
-                    losses: Mapping[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]],
-                    feature_losses: Mapping[str, Callable[[list, list], torch.Tensor]] | None = None,
-                    features: Callable[[torch.Tensor], list] | None = None) -> dict[str, dict[str, float]]:
-    """The loss of each candidate answer, averaged over equally likely truths.
-
-    Args:
-        candidates: name -> image `(3, h, w)` or `(1, 3, h, w)`.
-        truths: `(k, 3, h, w)`, the possible true frames, equally likely.
-        losses: name -> `loss(pred (k, 3, h, w), truth (k, 3, h, w))` on pixels, the mean over the batch.
-        feature_losses: name -> `loss(features_pred, features_truth)` on lists of feature maps (e.g.
-            `filmlite.training.losses.perceptual_loss`, `style_loss`), the mean over the batch.
-        features: the network that makes those lists (e.g. the VGG-19 of `filmlite.training.losses.load_vgg19`). The
-            truths go through it once and every candidate once, not once per truth and per loss.
-
-    Returns:
-        `{candidate: {loss: value}}`. A loss "prefers" the candidate with the smallest value.
-    """
-    if feature_losses and features is None:
-        raise ValueError("feature_losses need features=, the network that computes the feature maps")
-    k = len(truths)
-    table = {}
-    with torch.no_grad():
-        truth_features = features(truths) if feature_losses else None
-        for name, image in candidates.items():
-            single = image[None] if image.dim() == 3 else image  # (1, 3, h, w)
-            pred = single.expand_as(truths)
-            table[name] = {loss_name: float(fn(pred, truths)) for loss_name, fn in losses.items()}
-            if feature_losses:
-                pred_features = [f.expand(k, *f.shape[1:]) for f in features(single)]
-                table[name].update({loss_name: float(fn(pred_features, truth_features))
-                                    for loss_name, fn in feature_losses.items()})
-    return table
-
-
-def gram_change(features: Sequence[torch.Tensor], reference: Sequence[torch.Tensor]) -> list[float]:
-    """Per VGG layer, how much the Gram matrix moved: ||G(features) - G(reference)|| / ||G(reference)||
-    (Frobenius norms, first batch item; `filmlite.training.losses.gram_matrix`). 0 means the same texture statistics."""
-    changes = []
-    for a, b in zip(features, reference):
-        ga, gb = gram_matrix(a[:1].float()), gram_matrix(b[:1].float())
-        changes.append(float((ga - gb).norm() / gb.norm().clamp_min(1e-30)))
-    return changes
-
-
-def fit_image(truths: torch.Tensor, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], steps: int,
-              lr: float = 0.02, init: torch.Tensor | None = None) -> tuple[torch.Tensor, list[float]]:
-    """Find the single image that minimises `loss_fn` averaged over all `truths` `(k, 3, h, w)`, by gradient
-    descent (Adam) on its pixels, starting from `init` (default: mid grey).
-
-    This is what a network trained with that loss learns to output when the inputs cannot tell the truths apart.
-    Returns the image `(1, 3, h, w)` in [0, 1] and the loss after every step.
-    """
-    start = torch.full_like(truths[:1], 0.5) if init is None else init.detach().clone().reshape_as(truths[:1])
-    image = start.to(truths.device).requires_grad_(True)
-    optimizer = torch.optim.Adam([image], lr=lr)
-    history = []
-    for _ in range(steps):
-        loss = loss_fn(image.expand_as(truths), truths)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            image.clamp_(0, 1)
-        history.append(float(loss.detach()))
-    return image.detach(), history
-
-
 # =============================================================================================== figures
 def _figure(nrows: int, ncols: int, panel: tuple[float, float], **kwargs) -> tuple[Figure, np.ndarray]:
     fig = Figure(figsize=(panel[0] * ncols, panel[1] * nrows), layout="constrained")
@@ -1128,149 +994,4 @@ def plot_half_flow_sketch(sketch: Mapping, size: tuple[float, float] = (10.0, 6.
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
     axes[1].set_ylim(-0.5, sketch["motion"] / 2 * 1.9)
-    return fig
-
-
-# ====================================================================================== the architecture
-# The stages of FILM (the paper's Fig. 2) in the order the data flows, each with the name `plot_architecture` and
-# `plot_you_are_here` accept, its label in the "you are here" strip, and the notebook that teaches it.
-ARCHITECTURE_STAGES = {
-    "pyramid": ("image pyramids", "01"),
-    "features": ("shared feature\nextractor", "02"),
-    "flow": ("bi-directional\nresidual flow", "03, 04"),
-    "warp": ("warp to t = 1/2", "03, 05"),
-    "fusion": ("fusion U-Net", "05"),
-    "output": ("output frame", "08"),
-    "loss": ("losses", "06, 07"),
-}
-_STAGE_COLORS = {"pyramid": "#4e79a7", "features": "#59a14f", "flow": "#e15759", "warp": "#b07aa1",
-                 "fusion": "#f28e2b", "output": "#76b7b2", "loss": "#9c755f"}
-
-
-def _highlighted_stages(highlight) -> set[str]:
-    """The stage names in `highlight` (None, one name or several), or a ValueError naming the valid ones."""
-    if highlight is None:
-        return set()
-    names = [highlight] if isinstance(highlight, str) else list(highlight)
-    for name in names:
-        if name not in ARCHITECTURE_STAGES:
-            raise ValueError(f"unknown stage {name!r}: choose from {', '.join(ARCHITECTURE_STAGES)} (or None)")
-    return set(names)
-
-
-def _stage_style(stage: str, highlighted: set[str]) -> dict:
-    """Box colours: every stage in its colour when nothing is highlighted; else the highlighted ones strong and
-    outlined, the others pale grey."""
-    color = _STAGE_COLORS[stage]
-    if not highlighted:
-        return {"facecolor": color, "alpha": 0.35, "edgecolor": color, "linewidth": 1.2}
-    if stage in highlighted:
-        return {"facecolor": color, "alpha": 0.85, "edgecolor": "black", "linewidth": 2.5}
-    return {"facecolor": "#d9d9d9", "alpha": 0.6, "edgecolor": "#bbbbbb", "linewidth": 1.0}
-
-
-def _stage_box(ax, stage: str, x: float, y: float, w: float, h: float, text: str, highlighted: set[str],
-               fontsize: float = 9) -> None:
-    from matplotlib.patches import FancyBboxPatch
-
-    style = _stage_style(stage, highlighted)
-    box = FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.12", **style)
-    box.set_gid(stage)
-    ax.add_patch(box)
-    bold = stage in highlighted
-    ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=fontsize,
-            fontweight="bold" if bold else "normal", color="black" if bold or not highlighted else "#555555")
-
-
-def _arrow(ax, start, end, text: str | None = None, color: str = "#444444") -> None:
-    from matplotlib.patches import FancyArrowPatch
-
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color=color, linewidth=1.2,
-                                 shrinkA=2, shrinkB=2))
-    if text:
-        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.12, text, ha="center", va="bottom",
-                fontsize=7.5, color="#333333")
-
-
-def _pyramid_icon(ax, stage: str, x: float, y: float, w: float, levels: int, highlighted: set[str],
-                  depth: int = 1) -> None:
-    """Levels as bars, finest (widest) at the bottom, each half as wide as the one below; `depth` > 1 draws
-    stacked copies (channels) behind each bar, for a feature pyramid."""
-    from matplotlib.patches import Rectangle
-
-    style = _stage_style(stage, highlighted)
-    bar = 0.22
-    for level in range(levels):
-        width = w / 2**level
-        left = x + (w - width) / 2
-        for copy in reversed(range(depth)):
-            patch = Rectangle((left + 0.05 * copy, y + level * (bar + 0.05) + 0.05 * copy), width, bar, **style)
-            patch.set_gid(stage)
-            ax.add_patch(patch)
-
-
-def plot_architecture(highlight: str | Sequence[str] | None = None, size: tuple[float, float] = (12.0, 4.6)) -> Figure:
-    """FILM's architecture (the paper's Fig. 2), drawn with boxes and arrows: two image pyramids -> one shared
-    feature extractor -> scale-agnostic feature pyramids -> bi-directional residual flow (weights shared at the
-    coarse levels) -> warp both inputs to t = 1/2 -> aligned pyramid -> fusion U-Net -> the output frame, trained
-    with the losses against the true middle frame.
-
-    `highlight` names stages to draw strong (the others turn grey): one of `ARCHITECTURE_STAGES` or several.
-    """
-    highlighted = _highlighted_stages(highlight)
-    fig = Figure(figsize=size, layout="constrained")
-    ax = fig.subplots()
-    ax.set_xlim(0, 14.2)
-    ax.set_ylim(-0.55, 4.9)
-    ax.set_axis_off()
-    lanes = {"0": 3.05, "1": 0.45}  # bottom of each input's lane
-    for frame, y in lanes.items():
-        ax.text(0.45, y + 0.55, f"input\n$I_{frame}$", ha="center", va="center", fontsize=10,
-                bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#888888"})
-        _arrow(ax, (0.95, y + 0.55), (1.3, y + 0.55))
-        _pyramid_icon(ax, "pyramid", 1.35, y, 1.5, 4, highlighted)
-        _arrow(ax, (2.9, y + 0.55), (3.45, 2.3 if frame == "1" else 2.8))
-        _pyramid_icon(ax, "features", 5.25, y, 1.5, 4, highlighted, depth=3)
-        _arrow(ax, (4.75, 2.8 if frame == "0" else 2.3), (5.2, y + 0.55))
-        _arrow(ax, (6.95, y + 0.55), (7.35, 2.8 if frame == "0" else 2.3))
-    ax.text(2.1, 4.35, "image pyramids\n(2x2 average pool)", ha="center", fontsize=8.5)
-    ax.text(6.05, 4.35, "scale-agnostic\nfeature pyramids", ha="center", fontsize=8.5)
-    _stage_box(ax, "features", 3.5, 1.35, 1.2, 2.4, "shared\nfeature\nextractor\n\nsame weights:\nboth frames,\nevery level",
-               highlighted, fontsize=8.5)
-    _stage_box(ax, "flow", 7.4, 0.8, 1.6, 3.5, "bi-directional\nresidual flow\n\ncoarse to fine;\ncoarse levels\nshare weights;\n"
-               "finest 3 levels\nhave their own", highlighted, fontsize=8.5)
-    _arrow(ax, (9.05, 2.55), (9.4, 2.55), None)
-    _stage_box(ax, "warp", 9.45, 1.5, 1.3, 2.1, "warp\nimages and\nfeatures\nto t = 1/2", highlighted, fontsize=8.5)
-    _arrow(ax, (10.8, 2.55), (11.35, 2.55), "aligned\npyramid")
-    _stage_box(ax, "fusion", 11.4, 1.7, 1.25, 1.7, "fusion\nU-Net", highlighted, fontsize=9.5)
-    _arrow(ax, (12.7, 2.55), (13.0, 2.55))
-    _stage_box(ax, "output", 13.05, 2.05, 1.05, 1.0, "output\n$\\hat I_{1/2}$", highlighted, fontsize=9.5)
-    _arrow(ax, (13.57, 2.0), (13.57, 1.25))
-    _stage_box(ax, "loss", 12.7, 0.1, 1.45, 1.1, "losses vs\ntrue $I_{1/2}$\n(L1, VGG, style)", highlighted,
-               fontsize=8)
-    title = "FILM (the paper's Fig. 2)"
-    if highlighted:
-        title += ": " + ", ".join(ARCHITECTURE_STAGES[s][0].replace("\n", " ") for s in ARCHITECTURE_STAGES
-                                  if s in highlighted)
-    ax.set_title(title, fontsize=11)
-    return fig
-
-
-def plot_you_are_here(stage: str | Sequence[str], size: tuple[float, float] = (12.0, 1.0)) -> Figure:
-    """A one-line strip of FILM's stages with `stage` (one of `ARCHITECTURE_STAGES`, or several) highlighted: the
-    top of every stage notebook. `plot_architecture(stage)` draws the whole diagram with the same highlight."""
-    highlighted = _highlighted_stages(stage)
-    if not highlighted:
-        raise ValueError(f"plot_you_are_here needs a stage: one of {', '.join(ARCHITECTURE_STAGES)}")
-    fig = Figure(figsize=size, layout="constrained")
-    ax = fig.subplots()
-    count = len(ARCHITECTURE_STAGES)
-    ax.set_xlim(-0.1, count * 1.4)
-    ax.set_ylim(0, 1)
-    ax.set_axis_off()
-    for k, (name, (label, notebooks)) in enumerate(ARCHITECTURE_STAGES.items()):
-        text = label.replace("\n", " ") if len(label) < 16 else label
-        _stage_box(ax, name, k * 1.4, 0.12, 1.15, 0.76, text, highlighted, fontsize=8)
-        if k + 1 < count:
-            _arrow(ax, (k * 1.4 + 1.17, 0.5), (k * 1.4 + 1.38, 0.5))
     return fig

@@ -13,8 +13,8 @@ The lite configuration's `residual_output` is not FILM's; it lives in this file 
 `residual_output`), outside FILM's layers.
 
 The two frames go through the shared encoder one after the other, and the flow estimator runs twice, as in the
-paper. (Stacking both frames into one batch computes the same numbers but was no faster on a CPU, and slower at
-512x512, where the copies it needs cost more than the larger kernel calls save.)
+paper. (Stacking both frames into one batch computes the same numbers, but the copies it needs cost about what the
+larger kernel calls save on a CPU, more at large sizes.)
 """
 from __future__ import annotations
 

@@ -15,21 +15,20 @@ on one pair of tiles at a time and blends the outputs with smooth weights (`film
 FILM's official non-overlapping tiles show seams and these do not, and what tiling costs for large motion).
 Memory is then bounded by the tile, not the frame.
 
-**Reduced precision.** `interpolate(..., dtype=torch.bfloat16)` (or `torch.float16`) runs the network under
+**Reduced precision.** `interpolate(..., dtype="bf16")` (or "fp16", or the torch dtypes) runs the network under
 `torch.autocast`: convolutions compute in the lower precision, while operations autocast keeps in float32 (such
 as the bilinear sampling of the warp) stay there. The returned frame is float32 either way. Whether it is faster
-depends on the hardware: GPUs with tensor cores gain most, while on a CPU without AMX (the 2-core development
-machine, AVX-512 BF16 only) bfloat16 ran about 1.4 times slower than float32; `benchmarks/large_frames.py`
-measures it.
+depends on the hardware: GPUs with tensor cores gain most, while a CPU without AMX (AVX-512 BF16 only) can be
+slower in bfloat16 than in float32; `benchmarks/large_frames.py` measures it (numbers in benchmarks/README.md).
 """
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
+from ..device import precision
 from .tiling import blend_tiles, check_tiling
 
-PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 def as_frame_batch(x: torch.Tensor, name: str = "frame") -> tuple[torch.Tensor, bool]:
@@ -124,19 +123,12 @@ def model_device(model: torch.nn.Module) -> torch.device:
 def autocast_dtype(dtype, device: torch.device) -> torch.dtype | None:
     """Check the `dtype` argument of `interpolate`: None for float32, else the dtype to autocast to.
 
-    Accepts None, `torch.float32`, `torch.bfloat16`, `torch.float16` or their names ("bfloat16", ...).
+    Accepts None, `torch.float32`, `torch.bfloat16`, `torch.float16` or their names (`filmlite.device.PRECISIONS`:
+    "fp32", "bf16", "fp16").
     """
-    if isinstance(dtype, str):
-        if dtype not in PRECISIONS:
-            raise ValueError(f"dtype must be one of {sorted(PRECISIONS)} (or None), got {dtype!r}")
-        dtype = PRECISIONS[dtype]
-    if dtype is None or dtype == torch.float32:
+    dtype = precision(dtype)
+    if dtype == torch.float32:
         return None
-    if dtype not in (torch.bfloat16, torch.float16):
-        raise ValueError(
-            f"dtype must be None or torch.float32 (full precision), torch.bfloat16 or torch.float16 (autocast), "
-            f"got {dtype!r}"
-        )
     if not torch.amp.is_autocast_available(device.type):
         raise ValueError(f"torch.autocast does not support the {device.type} device; use dtype=None (float32)")
     if device.type == "cuda" and dtype == torch.bfloat16 and not torch.cuda.is_bf16_supported():

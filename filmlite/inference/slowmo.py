@@ -28,7 +28,9 @@ from pathlib import Path
 import torch
 
 from ..io.progress import Progress
-from ..io.video import FrameWriter, check_not_input, check_output, open_frames, resize_frames, scene_cuts
+from ..io.images import shrink
+from ..io.video import open_frames, scene_cuts
+from ..io.writing import FrameWriter, check_not_input, check_output
 from .interpolation import check_model
 from .recursion import frames_at
 
@@ -115,7 +117,7 @@ def slowmo(model, source: str | Path, output: str | Path, factor: int = 4, *, fp
     kind = check_output(output, overwrite)
     frames = open_frames(source, input_fps, max_side)
     # Pass 1: thumbnails of every frame for the cut detector (a few KB per frame); pass 2 interpolates.
-    thumbs = torch.stack([resize_frames(frame[None], 64)[0] for frame in frames])
+    thumbs = torch.stack([shrink(frame, 64) for frame in frames])
     count = len(thumbs)
     if count < 2:
         raise ValueError(f"{source} has {count} frame; slow motion needs at least 2")

@@ -8,16 +8,14 @@
 
 A file without "model" (every file written before there were several models) holds FILM.
 
-They are written atomically: to a temporary file in the same folder, flushed to disk, then renamed over the
-target. An interrupted save leaves the previous checkpoint intact, never half a file.
+They are written atomically (`filmlite.io.atomic`): to a temporary file in the same folder, flushed to disk, then
+renamed over the target. An interrupted save leaves the previous checkpoint intact, never half a file.
 
 The official FILM weights come in the port's own format: `filmlite.film.official.load_official`.
 """
 from __future__ import annotations
 
-import errno
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ import torch
 
 from .. import registry
 from ..device import resolve_device
+from .atomic import atomic_write
 
 FORMAT = "filmlite.checkpoint"
 VERSION = 1
@@ -48,37 +47,6 @@ class Checkpoint:
 
 
 # ---- writing -------------------------------------------------------------------------------------------------
-def default_permissions(path: str | Path) -> None:
-    """Give a file made by `tempfile.mkstemp` (private, 0600) the permissions a plain `open()` would."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
-def atomic_write(path: str | Path, write, sync: bool = True) -> Path:
-    """Call `write(f)` on a binary file that becomes `path` only when complete: it is a hidden temporary file
-    (`.NAME.*.tmp`) in the same folder, flushed to disk (`sync`), then renamed over `path`. A crash, a full disk
-    or Ctrl-C mid-write removes the temporary file and leaves any old `path` untouched."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            if sync:
-                os.fsync(f.fileno())
-        default_permissions(tmp)
-        os.replace(tmp, path)
-    except BaseException as error:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-            raise OSError(errno.ENOSPC, f"No space left on device to write {path} (nothing was written); free some "
-                                        "space or write elsewhere") from None
-        raise
-    return path
-
-
 def atomic_save(obj, path: str | Path) -> Path:
     """`torch.save(obj, path)`, but all-or-nothing: a crash mid-write leaves any old file untouched."""
     return atomic_write(path, lambda f: torch.save(obj, f))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from einops import rearrange
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -36,6 +37,29 @@ def from_array(array: np.ndarray) -> torch.Tensor:
     else:
         raise TypeError(f"unsupported image dtype {a.dtype}; use uint8, uint16 or float in [0, 1]")
     return rearrange(torch.from_numpy(np.ascontiguousarray(a)), "h w c -> 1 c h w").contiguous()
+
+
+def shrink(images: torch.Tensor, max_side: int | None) -> torch.Tensor:
+    """`images` `(..., h, w)` shrunk by area averaging (which does not alias) so the longer side is at most
+    `max_side`; None, or images already small enough, come back unchanged. uint8 stays uint8 (rounded), floats
+    stay floats."""
+    h, w = images.shape[-2:]
+    if max_side is None or max(h, w) <= max_side:
+        return images
+    scale = max_side / max(h, w)
+    size = (max(1, round(h * scale)), max(1, round(w * scale)))
+    batch = images.reshape(-1, *images.shape[-3:]) if images.dim() >= 3 else images[None, None]
+    small = F.interpolate(batch.float(), size=size, mode="area").reshape(*images.shape[:-2], *size)
+    return small.round().clamp(0, 255).to(torch.uint8) if images.dtype == torch.uint8 else small
+
+
+def center_crop(image: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """The `height` x `width` middle of `(..., h, w)` (the extra row or column, if any, goes at the bottom/right)."""
+    h, w = image.shape[-2:]
+    if not (0 < height <= h and 0 < width <= w):
+        raise ValueError(f"cannot crop {width}x{height} out of {w}x{h}")
+    top, left = (h - height) // 2, (w - width) // 2
+    return image[..., top : top + height, left : left + width]
 
 
 def to_array(image: torch.Tensor) -> np.ndarray:
@@ -90,10 +114,10 @@ def read_image(path: str | Path) -> torch.Tensor:
 def write_image(path: str | Path, image: torch.Tensor) -> Path:
     """Write a `(3, h, w)` or `(1, 3, h, w)` tensor in [0, 1] (clipped) to `path`; the suffix picks the format.
 
-    Parent folders are created. The file appears complete or not at all (`filmlite.io.checkpoint.atomic_write`):
+    Parent folders are created. The file appears complete or not at all (`filmlite.io.atomic`):
     an interrupted write leaves an existing file untouched. Returns the path.
     """
-    from .checkpoint import atomic_write
+    from .atomic import atomic_write
 
     path = Path(path)
     picture = Image.fromarray(to_array(image))

@@ -1,4 +1,4 @@
-"""Video in and out: decoding frames with PyAV, finding scene cuts, writing videos, GIFs and frame folders.
+"""Video in: decoding frames with PyAV (files and folders of images alike), and finding scene cuts.
 
 Frames are `uint8` tensors `(n, 3, h, w)` (RGB), the same layout as `filmlite.io.images`; convert with
 `frames.float() / 255` for the network. Writers take `uint8` or float `(n, 3, h, w)` / `(3, h, w)` frames
@@ -15,48 +15,21 @@ frames i-1 and i, and frame i starts a new shot when its score exceeds `threshol
 median score of its neighbours. The second test keeps fast but continuous motion (a whip pan, where every score
 is high) from counting as a cut.
 
-**Writing** (`FrameWriter`, `write_frames`). The suffix of the output path picks the format:
-- `.mp4` (also `.mov`, `.mkv`): H.264 (`libx264`, constant quality `crf` 18, visually lossless for most
-  material) if this FFmpeg build has it, else MPEG-4 Part 2 (`mpeg4`) at a generous bit rate; pixel format
-  yuv420p, which every player understands. yuv420p stores colour at half resolution, so it needs an even width
-  and height: a frame with an odd side is **padded by one pixel**, a copy of its last row or column (nothing of
-  the picture is lost; the video is one pixel larger than the frames).
-- `.gif`: an animated GIF (Pillow), looping forever. GIF stores the delay between frames in hundredths of a
-  second, and browsers slow down delays under 2/100 s, so the delay is `round(100 / fps)` hundredths, at least
-  2: 25 fps is exact, 30 fps becomes 33.3 fps, anything above 50 fps plays at 50 fps.
-- a path without a suffix: a folder of numbered PNGs `frame_000000.png`, `frame_000001.png`, ... (lossless; no
-  frame rate is stored).
-Videos and GIFs are written to a temporary file next to the target and renamed when complete, so an interrupted
-run never leaves half a file, nor destroys an existing one. Nothing existing is replaced unless
-`overwrite=True`.
-
-**Audio.** `FrameWriter(..., audio_from=video)` copies the first audio track of another file into the new video,
-packet for packet (no re-encoding, no quality loss). A codec the output container cannot hold (8-bit PCM in an
-mp4, for instance) is re-encoded to AAC instead. Whether the audio still fits the pictures is the caller's
-decision: see `filmlite.inference.slowmo`.
-
-Slow motion of whole videos: `filmlite.inference.slowmo`.
+Writing videos, GIFs and frame folders: `filmlite.io.writing`. Slow motion of whole videos: `filmlite.inference.slowmo`.
 """
 from __future__ import annotations
 
-import io
-import math
-import os
 import re
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+
+from .images import shrink
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-VIDEO_FORMATS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska"}  # suffix -> FFmpeg muxer
-FRAME_NAME = "frame_{:06d}.png"
-_FRAME_NAME_PATTERN = re.compile(r"frame_\d{6}\.png")
 
 
 # =========================================================================================== reading
@@ -102,25 +75,13 @@ def check_max_side(max_side) -> None:
         raise ValueError(f"max_side must be a whole number of pixels >= 1 (or None to keep the size), got {max_side!r}")
 
 
-def resize_frames(frames: torch.Tensor, max_side: int | None) -> torch.Tensor:
-    """Shrink `uint8` frames `(n, 3, h, w)` so the longer side is at most `max_side` (area averaging, which does
-    not alias); frames already small enough are returned unchanged."""
-    check_max_side(max_side)
-    h, w = frames.shape[-2:]
-    if max_side is None or max(h, w) <= max_side:
-        return frames
-    scale = max_side / max(h, w)
-    size = (max(1, round(h * scale)), max(1, round(w * scale)))
-    small = F.interpolate(frames.float(), size=size, mode="area")
-    return small.round().clamp(0, 255).to(torch.uint8)
-
-
 def iter_frames(path: str | Path, max_side: int | None = None, start: int = 0,
                 stop: int | None = None) -> Iterator[torch.Tensor]:
     """Decode frames `start..stop-1` of a video one at a time, each `uint8 (3, h, w)`, RGB, shrunk so its longer
     side is at most `max_side`. Memory stays at one frame, whatever the length of the video."""
     import av
 
+    check_max_side(max_side)
     index = 0
     with _open(path) as container:
         try:
@@ -129,7 +90,7 @@ def iter_frames(path: str | Path, max_side: int | None = None, start: int = 0,
                     break
                 if index >= start:
                     array = frame.to_ndarray(format="rgb24")  # (h, w, 3)
-                    yield resize_frames(torch.from_numpy(array).permute(2, 0, 1)[None], max_side)[0]
+                    yield shrink(torch.from_numpy(array).permute(2, 0, 1), max_side)
         except av.error.FFmpegError as error:
             raise ValueError(f"cannot decode {path} beyond frame {index} (damaged file?): {error}") from None
 
@@ -185,10 +146,12 @@ class FrameSource:
             if first is None:
                 first = (file, frame.shape)
             elif frame.shape != first[1]:
-                size = lambda shape: f"{shape[2]}x{shape[1]}"
+                def size(shape):
+                    return f"{shape[2]}x{shape[1]}"
+
                 raise ValueError(f"frames of different sizes: {first[0].name} is {size(first[1])}, {file.name} is "
                                  f"{size(frame.shape)}; all frames of a sequence must have one size (resize them)")
-            yield resize_frames(frame[None], self.max_side)[0]
+            yield shrink(frame, self.max_side)
 
 
 def open_frames(path: str | Path, fps: float | None = None, max_side: int | None = None) -> FrameSource:
@@ -221,10 +184,7 @@ def cut_scores(frames: torch.Tensor, thumb: int = 64) -> torch.Tensor:
     `thumb`) of it and the frame before. Frame 0 scores 0."""
     frames = frames.float() / 255 if frames.dtype == torch.uint8 else frames.float()
     grey = frames.mean(dim=1, keepdim=True)  # (n, 1, h, w)
-    h, w = grey.shape[-2:]
-    scale = thumb / max(h, w)
-    if scale < 1:
-        grey = F.interpolate(grey, size=(max(1, round(h * scale)), max(1, round(w * scale))), mode="area")
+    grey = shrink(grey, thumb)
     scores = (grey[1:] - grey[:-1]).abs().mean(dim=(1, 2, 3))
     return torch.cat([scores.new_zeros(1), scores])
 
@@ -245,344 +205,3 @@ def shots(num_frames: int, cuts: list[int]) -> list[range]:
     """Split frame indices `0..num_frames-1` into the shots between cuts."""
     edges = [0, *cuts, num_frames]
     return [range(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
-
-
-# =========================================================================================== writing
-def output_kind(path: str | Path) -> str:
-    """What a path asks for: "video" (.mp4, .mov, .mkv), "gif", or "folder" (no suffix, or an existing folder)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if path.is_dir() or suffix == "":
-        return "folder"
-    if suffix in VIDEO_FORMATS:
-        return "video"
-    if suffix == ".gif":
-        return "gif"
-    if suffix in IMAGE_SUFFIXES:
-        raise ValueError(f"{path} is one image; to write numbered PNG frames give a folder name without a suffix "
-                         f"(such as {path.with_suffix('')}), or .mp4 / .gif for a video")
-    raise ValueError(f"cannot tell what to write from the suffix {suffix!r} of {path}: use .mp4 (or .mov, .mkv), "
-                     ".gif, or a folder name without a suffix for numbered PNGs")
-
-
-def check_output(path: str | Path, overwrite: bool = False,
-                 hint: str = "pass overwrite=True to replace it") -> str:
-    """Refuse to replace an existing output unless `overwrite`; returns `output_kind(path)`.
-
-    A folder counts as existing output when it is not empty. With `overwrite`, a folder keeps its other files;
-    only frames named like ours (`frame_000000.png`, ...) are removed by `FrameWriter`.
-    """
-    from .images import check_output_location
-
-    path = Path(path)
-    kind = output_kind(path)
-    if kind == "folder":
-        if path.exists() and not path.is_dir():
-            raise FileExistsError(f"{path} is a file; give a folder name for the frames")
-        if path.is_dir() and any(path.iterdir()) and not overwrite:
-            raise FileExistsError(f"the folder {path} is not empty (nothing was overwritten); {hint}")
-        check_output_location(path / FRAME_NAME.format(0))
-    elif path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder; give a file name ending in {Path(path).suffix or '.mp4'}")
-    elif path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists (nothing was overwritten); {hint}")
-    else:
-        check_output_location(path)
-    return kind
-
-
-def check_not_input(output: str | Path, inputs: Iterable[str | Path]) -> None:
-    """Refuse an output that is, contains or is inside one of the `inputs` (files or folders), before anything is
-    touched: writing there (with overwrite, removing old frames first) could destroy what is still to be read."""
-    out = Path(output).resolve()
-    for source in inputs:
-        src = Path(source).resolve()
-        same = out == src or (out.exists() and src.exists() and os.path.samefile(out, src))
-        relation = "is" if same else "is inside" if src in out.parents else "contains" if out in src.parents else None
-        if relation:
-            raise ValueError(f"the output {output} {relation} the input {source} (nothing was touched); write the "
-                             "output somewhere else")
-
-
-def as_uint8_frames(frames: torch.Tensor) -> torch.Tensor:
-    """`(3, h, w)` or `(n, 3, h, w)`, `uint8` or float in [0, 1] (clipped) -> `uint8 (n, 3, h, w)` on the CPU."""
-    if not isinstance(frames, torch.Tensor):
-        raise TypeError(f"frames must be a torch.Tensor (n, 3, h, w) or (3, h, w), got {type(frames).__name__}")
-    if frames.dim() == 3:
-        frames = frames[None]
-    if frames.dim() != 4 or frames.shape[1] != 3:
-        raise ValueError(f"frames must have shape (n, 3, h, w) or (3, h, w), got {tuple(frames.shape)}")
-    frames = frames.detach().cpu()
-    if frames.dtype == torch.uint8:
-        return frames
-    if not frames.is_floating_point():
-        raise TypeError(f"frames have dtype {frames.dtype}; use uint8 (0..255) or float in [0, 1]")
-    from .images import check_finite
-
-    check_finite(frames)
-    if frames.numel() and float(frames.max()) > 1.5:
-        raise ValueError("float frames must hold values in [0, 1]; these look like 0..255: divide by 255")
-    return frames.float().clamp(0, 1).mul(255).round().to(torch.uint8)
-
-
-def _h264_available() -> bool:
-    import av
-
-    try:
-        av.codec.Codec("libx264", "w")
-        return True
-    except Exception:  # UnknownCodecError in builds without x264
-        return False
-
-
-def _can_copy_audio(stream, container_format: str) -> bool:
-    """Whether `container_format` accepts `stream`'s audio packets as they are: try it on a file in memory."""
-    import av
-
-    try:
-        with av.open(io.BytesIO(), "w", format=container_format) as probe:
-            probe.add_stream_from_template(stream)
-            probe.start_encoding()
-        return True
-    except (ValueError, av.error.FFmpegError):
-        return False
-
-
-class FrameWriter:
-    """Write frames one at a time to a video (.mp4, .mov, .mkv), an animated .gif, or a folder of PNGs.
-
-        with FrameWriter("out.mp4", fps=25) as writer:
-            for frame in frames:            # (3, h, w) or (n, 3, h, w), uint8 or float in [0, 1]
-                writer.write(frame)
-
-    Args:
-        path: the output; its suffix picks the format (see the module docstring).
-        fps: frames per second (videos and GIFs; a folder stores none).
-        audio_from: a video file whose first audio track is copied into the output video (videos only; a file
-            without audio adds none).
-        overwrite: replace an existing file, or write into a non-empty folder (removing its `frame_*.png`).
-        crf: H.264 constant-rate factor, 0 (lossless) .. 51; 18 looks lossless, each +6 halves the size.
-
-    After `close()`: `count` frames written, `audio` is "copied", "re-encoded to AAC" or None, `notes` lists
-    anything a user should know (such as a GIF frame rate that had to be rounded).
-    """
-
-    def __init__(self, path: str | Path, fps: float = 25.0, *, audio_from: str | Path | None = None,
-                 overwrite: bool = False, crf: int = 18):
-        self.path = Path(path)
-        self.kind = check_output(self.path, overwrite)
-        if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
-            raise ValueError(f"fps must be a positive number, got {fps!r}")
-        if audio_from is not None and self.kind != "video":
-            raise ValueError(f"{self.path.name} cannot hold audio; write a video (.mp4, .mov, .mkv) to keep it")
-        self.fps, self.crf, self.audio_from, self.overwrite = float(fps), int(crf), audio_from, overwrite
-        self.count, self.size, self.audio, self.notes = 0, None, None, []
-        self._tmp: Path | None = None
-        self._container = self._stream = None
-        self._audio_in = self._audio_out = self._audio_packets = self._next_packet = None
-        self._gif_frames: list = []
-        self._closed = False
-
-    # ---- public ------------------------------------------------------------------------------------------
-    def write(self, frames: torch.Tensor) -> None:
-        """Append one frame `(3, h, w)` or several `(n, 3, h, w)`; every frame must have the first one's size."""
-        if self._closed:
-            raise ValueError(f"the writer for {self.path} is closed")
-        for frame in as_uint8_frames(frames):
-            size = tuple(frame.shape[-2:])
-            if self.size is None:
-                self.size = size
-                self._start()
-            elif size != self.size:
-                raise ValueError(f"frame {self.count} is {size[1]}x{size[0]}, the frames before it "
-                                 f"{self.size[1]}x{self.size[0]}; all frames of a video must have one size")
-            self._write_one(frame.permute(1, 2, 0).numpy())  # (h, w, 3)
-            self.count += 1
-
-    def close(self) -> Path:
-        """Finish the file (flush the encoder, add the rest of the audio, move it into place); returns the path."""
-        if self._closed:
-            return self.path
-        self._closed = True
-        if self.count == 0:
-            self._discard()
-            raise ValueError(f"no frames were written to {self.path}")
-        try:
-            if self.kind == "video":
-                for packet in self._stream.encode():
-                    self._container.mux(packet)
-                self._feed_audio(until=None)
-                self._container.close()
-            elif self.kind == "gif":
-                self._save_gif()
-        except BaseException:
-            self._discard()
-            raise
-        if self._audio_in is not None:
-            self._audio_in.close()
-            self._audio_in = None
-        if self._tmp is not None:
-            from .checkpoint import default_permissions
-
-            default_permissions(self._tmp)
-            os.replace(self._tmp, self.path)
-        return self.path
-
-    def __enter__(self) -> "FrameWriter":
-        return self
-
-    def __exit__(self, kind, error, traceback) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self._closed = True
-            self._discard()
-
-    # ---- per format -----------------------------------------------------------------------------------------
-    def _temporary(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        os.close(fd)
-        return Path(name)
-
-    def _start(self) -> None:
-        h, w = self.size
-        if self.kind == "folder":
-            self.path.mkdir(parents=True, exist_ok=True)
-            if self.overwrite:  # a shorter sequence must not leave an older, longer one's tail behind
-                for old in self.path.iterdir():
-                    if _FRAME_NAME_PATTERN.fullmatch(old.name):
-                        old.unlink()
-        elif self.kind == "gif":
-            self._tmp = self._temporary()
-        else:
-            self._start_video(h, w)
-
-    def _start_video(self, h: int, w: int) -> None:
-        import av
-
-        self._tmp = self._temporary()
-        container_format = VIDEO_FORMATS[self.path.suffix.lower()]
-        options = {"movflags": "+faststart"} if container_format in ("mp4", "mov") else {}
-        self._container = av.open(str(self._tmp), "w", format=container_format, options=options)
-        rate = Fraction(self.fps).limit_denominator(1001)  # 29.97 -> 30000/1001 exactly
-        if _h264_available():
-            stream = self._container.add_stream("libx264", rate=rate)
-            stream.options = {"crf": str(self.crf), "preset": "medium"}
-        else:
-            stream = self._container.add_stream("mpeg4", rate=rate)
-            stream.bit_rate = int(max(2e6, 0.5 * w * h * self.fps))  # about 0.5 bit per pixel: few artefacts
-            self.notes.append("this FFmpeg has no libx264: wrote MPEG-4 Part 2 video instead of H.264")
-        stream.width, stream.height = w + w % 2, h + h % 2  # yuv420p needs even sides: pad odd ones by a pixel
-        stream.pix_fmt = "yuv420p"
-        self._stream, self._time_base = stream, 1 / rate
-        if self.audio_from is not None:
-            self._start_audio(container_format)
-
-    def _start_audio(self, container_format: str) -> None:
-        self._audio_in = _open(self.audio_from)
-        if not self._audio_in.streams.audio:
-            self._audio_in.close()
-            self._audio_in = None
-            return
-        source = self._audio_in.streams.audio[0]
-        if _can_copy_audio(source, container_format):
-            self._audio_out = self._container.add_stream_from_template(source)
-            self.audio = "copied"
-        else:
-            channels = len(source.layout.channels)
-            layout = {1: "mono", 2: "stereo"}.get(channels, source.layout.name)
-            self._audio_out = self._container.add_stream("aac", rate=source.rate, layout=layout)
-            self.audio = "re-encoded to AAC"
-            self.notes.append(f"the audio codec {source.codec_context.name} does not fit in {self.path.suffix}: "
-                              "re-encoded it to AAC")
-        self._audio_packets = self._audio_in.demux(source)
-
-    def _write_one(self, array: np.ndarray) -> None:
-        if self.kind == "folder":
-            from PIL import Image
-
-            from .checkpoint import atomic_write
-
-            picture = Image.fromarray(array)  # written whole or not at all, like videos and GIFs
-            atomic_write(self.path / FRAME_NAME.format(self.count), lambda f: picture.save(f, format="PNG"), sync=False)
-        elif self.kind == "gif":
-            from PIL import Image
-
-            self._gif_frames.append(Image.fromarray(array))
-        else:
-            import av
-
-            h, w = array.shape[:2]
-            if h % 2 or w % 2:
-                array = np.pad(array, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24")
-            frame.pts, frame.time_base = self.count, self._time_base
-            for packet in self._stream.encode(frame):
-                self._container.mux(packet)
-            # Interleave the audio with the pictures as we go, so players need not seek back and forth.
-            self._feed_audio(until=(self.count + 1) * float(self._time_base))
-
-    def _feed_audio(self, until: float | None) -> None:
-        """Mux the audio packets that start before `until` seconds (all that are left when None)."""
-        while self._audio_packets is not None:
-            if self._next_packet is None:
-                self._next_packet = next(self._audio_packets, None)
-                if self._next_packet is None:  # the input's audio is exhausted
-                    self._audio_packets = None
-                    if self.audio == "re-encoded to AAC":
-                        for packet in self._audio_out.encode(None):
-                            self._container.mux(packet)
-                    break
-            packet = self._next_packet
-            if until is not None and packet.pts is not None and float(packet.pts * packet.time_base) >= until:
-                break
-            self._next_packet = None
-            if self.audio == "copied":
-                if packet.dts is not None:  # the demuxer's final empty packet only flushes decoders
-                    packet.stream = self._audio_out
-                    self._container.mux(packet)
-            else:
-                for frame in packet.decode():
-                    frame.pts = None  # the encoder counts samples from 0
-                    for out in self._audio_out.encode(frame):
-                        self._container.mux(out)
-
-    def gif_delay(self) -> int:
-        """The delay between GIF frames in hundredths of a second (GIF's unit; browsers slow down < 2)."""
-        return max(2, round(100 / self.fps))
-
-    def _save_gif(self) -> None:
-        delay = self.gif_delay()
-        if abs(100 / delay - self.fps) > 0.05 * self.fps:
-            self.notes.append(f"GIF delays are in 1/100 s: {self.fps:g} fps plays at {100 / delay:.3g} fps")
-        first, *rest = self._gif_frames
-        first.save(self._tmp, format="GIF", save_all=True, append_images=rest, duration=10 * delay, loop=0)
-        self._gif_frames = []
-
-    def _discard(self) -> None:
-        """Throw away an unfinished video or GIF; an existing file of that name stays untouched."""
-        if self._container is not None:
-            try:
-                self._container.close()
-            except Exception:  # the file is deleted anyway
-                pass
-            self._container = None
-        if self._audio_in is not None:
-            self._audio_in.close()
-            self._audio_in = None
-        if self._tmp is not None:
-            self._tmp.unlink(missing_ok=True)
-            self._tmp = None
-
-
-def write_frames(path: str | Path, frames: torch.Tensor | Iterable[torch.Tensor], fps: float = 25.0, *,
-                 audio_from: str | Path | None = None, overwrite: bool = False) -> Path:
-    """Write frames to a video, GIF or PNG folder in one call (see `FrameWriter`); returns the path.
-
-    `frames`: a tensor `(n, 3, h, w)`, or an iterable of `(3, h, w)` frames (written as they come).
-    """
-    with FrameWriter(path, fps, audio_from=audio_from, overwrite=overwrite) as writer:
-        for frame in ([frames] if isinstance(frames, torch.Tensor) else frames):
-            writer.write(frame)
-    return writer.path

@@ -217,7 +217,8 @@ class SyntheticTriplets(Dataset):
             raise ValueError(f"t must lie in [0, 1], got {t}")
         size, grid = self.size, _pixel_grid(self.size)
         taus = (-0.5, t - 0.5, 0.5)  # frame0, the target, frame1 (tau 0 is half way)
-        pick = lambda: load_photo(self.photos[int(torch.randint(len(self.photos), (), generator=g))])
+        def pick():
+            return load_photo(self.photos[int(torch.randint(len(self.photos), (), generator=g))])
 
         def placed(photo):  # a random point of the photo, and a random texture scale
             h, w = photo.shape[-2:]
@@ -422,7 +423,9 @@ def augment(triplet: torch.Tensor, g: torch.Generator, crop: int | None = None, 
     inputs (50%). Returns the triplet and the time of its target, 1 - t when the inputs were swapped."""
     if crop is not None:
         triplet = random_crop(triplet, crop, g)
-    coin = lambda: bool(torch.rand((), generator=g) < 0.5)
+    def coin():
+        return bool(torch.rand((), generator=g) < 0.5)
+
     triplet = torch.rot90(triplet, int(torch.randint(4, (), generator=g)), dims=(-2, -1))
     if coin():
         triplet = triplet.flip(-1)

@@ -12,7 +12,7 @@ import math
 import os
 from pathlib import Path
 
-from ..io.checkpoint import atomic_write
+from ..io.atomic import atomic_write
 
 
 def read_log(run: str | Path) -> dict[str, list[dict]]:

