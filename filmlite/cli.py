@@ -428,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status (0 on success)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["train"]:
-        from .training.train import main as train_main
+        from .training.cli import main as train_main
 
         command, run = "train", lambda: train_main(argv[1:])
     else:

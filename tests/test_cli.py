@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 import filmlite
-import filmlite.training.train
+import filmlite.training.cli
 from filmlite import FILM, cli
 from filmlite.io import video
 from conftest import TINY, read_png, save_png
@@ -176,7 +176,7 @@ def test_evaluate_ucf101(run, tmp_path):
 
 def test_train_gets_the_remaining_arguments(monkeypatch, capsys):
     seen = []
-    monkeypatch.setattr(filmlite.training.train, "main", lambda argv: seen.append(argv) or 7)
+    monkeypatch.setattr(filmlite.training.cli, "main", lambda argv: seen.append(argv) or 7)
     assert cli.main(["train", "--steps", "3", "--help"]) == 7
     assert seen == [["--steps", "3", "--help"]]
 

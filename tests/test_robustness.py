@@ -21,6 +21,7 @@ from filmlite.io.checkpoint import load_pretrained, save_checkpoint
 from filmlite.io.images import write_image
 from filmlite.inference.interpolation import interpolate
 from filmlite.inference.recursion import interpolate_recursive
+from filmlite.training.cli import build_parser
 from filmlite.training.train import read_log, train
 from conftest import read_png, save_png
 from test_cli import assert_user_error
@@ -267,7 +268,7 @@ def test_threads_version_and_recipe_help(run, pair, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit:
         cli.main(["--version"])
     assert exit.value.code == 0 and capsys.readouterr().out.strip() == f"filmlite {filmlite.__version__}"
-    help_text = train_module.build_parser().format_help()
+    help_text = build_parser().format_help()
     for name, recipe in train_module.RECIPES.items():
         assert name in help_text
         assert f"{recipe['steps']:,}" in help_text or str(recipe["steps"]) in help_text

@@ -14,9 +14,9 @@ import filmlite.training.train as train_module
 from filmlite.film import objective
 from filmlite import FILM, FILMConfig, load_pretrained, registry
 from filmlite.io.checkpoint import read_checkpoint, training_totals
+from filmlite.training.cli import build_parser, config_from_args, main
 from filmlite.training.train import (
-    LR_DECAY, RECIPES, StreamSampler, TrainConfig, build_parser, build_sources, config_from_args, learning_rate,
-    read_log, train,
+    LR_DECAY, RECIPES, StreamSampler, TrainConfig, build_sources, learning_rate, read_log, train,
 )
 
 from conftest import TINY
@@ -171,7 +171,7 @@ def test_unknown_data_is_refused(tmp_path):
 
 
 def test_main_trains_from_the_command_line(tmp_path, capsys):
-    code = train_module.main(["--data", "synthetic", "--steps", "2", "--batch-size", "2", "--crop", "64",
+    code = main(["--data", "synthetic", "--steps", "2", "--batch-size", "2", "--crop", "64",
                               "--out", str(tmp_path / "cli"), "--val-every", "0", "--log-every", "1"])
     assert code == 0
     log = read_log(tmp_path / "cli")

@@ -201,7 +201,7 @@ def interpolate(
     """The frame at time `t` between `x0` (t = 0) and `x1` (t = 1), any size, clipped to [0, 1].
 
     Args:
-        model: any interpolator of `filmlite.registry`: a `FILM` (any configuration), ...
+        model: any interpolator of `filmlite.registry`: a `FILM` (any configuration), `SuperSloMo`, `RIFE`.
         x0, x1: `(3, h, w)` or `(b, 3, h, w)` RGB in [0, 1] (or uint8), same shape.
         t: the time, strictly between 0 and 1. A midpoint-only model (`model.any_time` False, as FILM) takes
             0.5 alone; `interpolate_recursive` reaches other times by recursing on midpoints.
