@@ -6,9 +6,10 @@
     filmlite train --recipe cpu                                train (options: filmlite train --help)
 
 The model is the bundled checkpoint by default (`filmlite.load_pretrained()`, which `$FILMLITE_CHECKPOINT`
-overrides), `--checkpoint NAME_OR_PATH` for another filmlite checkpoint of any registered model (`filmlite.registry`)
-or a bundled model by name, or `--official PATH` for Google's weights in the
-PyTorch port's format (`filmlite.load_official`).
+overrides), `--model NAME` for another model that ships with a checkpoint (`filmlite.registry`: film, superslomo,
+rife), `--checkpoint PATH` for a filmlite checkpoint file of any registered model, or `--official PATH` for Google's
+weights in the PyTorch port's format (`filmlite.load_official`). A model that takes any time t (Super SloMo, RIFE
+with a time input) makes the frames at the times asked directly; FILM recurses on midpoints.
 
 Problems a person can fix (a missing file, an unreadable video, frames of different sizes, weights that do not
 fit, an output that already exists) end the command with a one-line message on stderr and exit status 1, never a
@@ -41,7 +42,8 @@ FACTOR_HELP = (
     "midpoints (t = 1/2), so the recursion reaches the times k / 2^d. A power of two is exact. Any other factor "
     "recurses to the smallest 2^d >= factor and uses, for each time j / factor, the frame at the nearest k / 2^d "
     "(factor 3: t = 1/4 and 3/4 stand in for 1/3 and 2/3), so the new frames are shown evenly although made at "
-    "slightly uneven times; the command prints the times it uses"
+    "slightly uneven times; the command prints the times it uses. A model that takes any t (--model superslomo, "
+    "rife) makes the times j / factor themselves"
 )
 
 
@@ -92,11 +94,16 @@ def device_from(name: str | None) -> torch.device | None:
 
 
 def load_model(args: argparse.Namespace):
-    """The model the options name: --official, --checkpoint, or the bundled checkpoint."""
+    """The model the options name: --official, --model, --checkpoint, or the bundled checkpoint."""
     from .film.official import load_official
     from .io.checkpoint import load_pretrained, read_checkpoint
 
     device = device_from(args.device)
+    if args.model:
+        try:
+            return load_pretrained(args.model, device=device)
+        except FileNotFoundError as error:  # the model ships without a checkpoint, or the clone lacks it
+            raise CommandError(f"--model {args.model}: {error} with --checkpoint PATH") from None
     if args.official:
         path = Path(args.official)
         try:
@@ -310,7 +317,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
         record = {"dataset": args.dataset, "path": str(args.path), "count": result["count"],
                   "psnr": finite(result["psnr"]), "ssim": result["ssim"],
-                  "model": str(args.official or args.checkpoint or model_path()),
+                  "model": str(args.official or args.model or args.checkpoint or model_path()),
                   "samples": [{**s, "psnr": finite(s["psnr"])} for s in result["samples"]]}
         atomic_write(json_path, lambda f: f.write((json.dumps(record, indent=1) + "\n").encode()), sync=False)
         say(f"wrote {json_path}")
@@ -322,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="filmlite", description="FILM frame interpolation (ECCV 2022) in small, readable PyTorch.",
         epilog="filmlite <command> --help shows a command's options. FILMLITE_DEBUG=1 shows tracebacks.")
-    from . import __version__
+    from . import __version__, registry
 
     parser.add_argument("--version", action="version", version=f"filmlite {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
@@ -330,9 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
     model = argparse.ArgumentParser(add_help=False)
     group = model.add_argument_group("model")
     which = group.add_mutually_exclusive_group()
-    which.add_argument("--checkpoint", metavar="NAME_OR_PATH",
-                       help="a filmlite checkpoint of any model, or the name of a model that ships with one (film: "
-                            "the bundled FILM-lite); default $FILMLITE_CHECKPOINT, else the bundled FILM-lite")
+    which.add_argument("--model", choices=sorted(registry.MODELS), metavar="NAME",
+                       help="a model that ships with a checkpoint, by name: "
+                            f"{', '.join(sorted(registry.MODELS))} (film: the bundled FILM-lite, the default)")
+    which.add_argument("--checkpoint", metavar="PATH",
+                       help="a filmlite checkpoint file of any model (python -m filmlite train writes them); default "
+                            "$FILMLITE_CHECKPOINT, else the bundled FILM-lite")
     which.add_argument("--official", metavar="PATH",
                        help="Google's FILM weights as converted by the PyTorch port (film_net_fp32.pt)")
     group.add_argument("--device", help="cpu, cuda, cuda:1, mps (default: the first available of cuda, mps, cpu)")
@@ -354,8 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "interpolate", parents=[model, force, large], help="make in-between frames for two images",
-        description="Insert 2^K - 1 frames between two images by FILM's midpoint recursion (t = 1/2, then the "
-                    "middle of each half, ...), and write all 2^K + 1 frames.")
+        description="Insert 2^K - 1 frames between two images, at t = j / 2^K, and write all 2^K + 1 frames. FILM "
+                    "makes them by its midpoint recursion (t = 1/2, then the middle of each half, ...); a model "
+                    "that takes any t (--model superslomo, rife) makes each directly.")
     p.add_argument("frame0", help="the first image")
     p.add_argument("frame1", help="the second image (same size)")
     p.add_argument("-o", "--output",
@@ -368,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "slowmo", parents=[model, force, large], help="slow motion of a video or a folder of frames",
-        description="Slow motion with FILM: factor - 1 new frames between every pair of consecutive frames. "
+        description="Slow motion: factor - 1 new frames between every pair of consecutive frames. "
                     "Scene cuts are detected and never interpolated across (the frame before a cut is repeated "
                     "instead, and the command says where). The input's audio is kept only when the output lasts "
                     "as long as the input (--fps equal to the input rate times the factor); otherwise it is "

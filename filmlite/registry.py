@@ -8,7 +8,8 @@ never name a model. They ask a model for what every interpolator here offers:
                         where the tools reach other times by recursing on midpoints
     model.config        a frozen dataclass with to_dict(), from_dict(), differences(other) and `alignment`,
                         the number h and w must be multiples of
-    model(x0, x1, t)    (b, 3, h, w) frames in [0, 1] at t = 0 and t = 1 -> the raw frame at time t, (b, 3, h, w)
+    model(x0, x1, t)    (b, 3, h, w) frames in [0, 1] at t = 0 and t = 1 -> the raw frame at time t, (b, 3, h, w);
+                        t a float, or a (b,) tensor of one time per pair (what training passes)
 
 and they ask this registry for the rest: how to build the model from its configuration, how to train it (its
 objective, see `filmlite.training.train`) and which checkpoint ships with it. A new model lives in its own folder

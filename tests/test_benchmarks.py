@@ -1,13 +1,17 @@
 """The diagnosis script in benchmarks/ that the model card quotes (the benchmarks' numbers are not tests)."""
 import importlib.util
+import json
+import statistics
 from pathlib import Path
 
+import pytest
 import torch
 import torch.nn.functional as F
 from skimage import data
 
-from filmlite import FILM, FILMConfig
-from filmlite.evaluation.baselines import average_frames, dis_flow
+from conftest import TINY, unzero
+from filmlite import FILM, FILMConfig, interpolate, load_pretrained, save_checkpoint
+from filmlite.evaluation.baselines import average_frames, dis_flow, dis_flow_interpolate
 from filmlite.evaluation.metrics import psnr
 
 spec = importlib.util.spec_from_file_location("flow_gap", Path(__file__).parent.parent / "benchmarks" / "flow_gap.py")
@@ -53,3 +57,44 @@ def test_flow_gap_over_every_clip_prints_the_ceiling_from_its_own_rows(monkeypat
     assert "3 held-out triplets of every clip" in printed
     assert "| method | left PSNR (dB) | right PSNR (dB) | all PSNR (dB) |" in printed
     assert f"ceiling with DIS-quality flows and this decoder: {expected:+.2f} dB" in printed
+
+
+# ---- benchmarks/anytime.py: t = 1/3 and 2/3 against the true frames ---------------------------------------------
+spec = importlib.util.spec_from_file_location("anytime", Path(__file__).parent.parent / "benchmarks" / "anytime.py")
+anytime = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(anytime)
+
+
+def test_anytime_scores_each_method_at_its_own_times(monkeypatch, capsys, tmp_path):
+    def pan(shift):  # four 64x96 frames panning `shift` px per frame
+        return torch.stack([F.avg_pool2d(PHOTO[None, :, 100:228, 60 + shift * s:252 + shift * s], 2)[0]
+                            for s in range(4)])
+
+    windows = [("left", 0, pan(2)), ("left", 3, pan(4)), ("right", 0, pan(6))]
+    monkeypatch.setattr(anytime, "heldout_windows", lambda span, max_side, stride: windows)
+    torch.manual_seed(1)
+    path = save_checkpoint(tmp_path / "film.pt", unzero(FILM(TINY)))
+    summary = anytime.main(["--random", "superslomo-lite", "--film", str(path), "--json", str(tmp_path / "a.json")])
+
+    film, model = load_pretrained(path, device="cpu"), anytime.build_random("superslomo-lite")
+
+    def film_at(x0, x1, m):  # FILM's nearest midpoints: 1/4 for 1/3, 3/4 for 2/3
+        middle = interpolate(film, x0, x1)
+        return interpolate(film, x0, middle) if m == 1 else interpolate(film, middle, x1)
+
+    makers = {"superslomo-lite (untrained)": lambda x0, x1, m: interpolate(model, x0, x1, t=m / 3),
+              anytime.FILM_LABEL: film_at,
+              "DIS flow": lambda x0, x1, m: dis_flow_interpolate(x0, x1, t=m / 3),
+              "cross-fade": lambda x0, x1, m: (1 - m / 3) * x0 + m / 3 * x1}
+    for name, make in makers.items():
+        for m, t in ((1, "1/3"), (2, "2/3")):
+            expected = [float(psnr(make(w[None, 0], w[None, 3], m).clamp(0, 1), w[None, m])) for _, _, w in windows]
+            assert summary["psnr"][t][name]["mean"] == pytest.approx(statistics.fmean(expected), abs=1e-4), (name, t)
+    both = summary["psnr"]["both"]
+    margin = summary["over_film"]["both"]["cross-fade"]
+    assert margin["mean"] == pytest.approx(both["cross-fade"]["mean"] - both[anytime.FILM_LABEL]["mean"])
+    assert margin["low"] < margin["mean"] < margin["high"] and both["DIS flow"]["n"] == 6
+    printed = capsys.readouterr().out
+    assert "3 held-out windows of 4 frames (left, right" in printed and "| method | t = 1/3 | t = 2/3 | both |" in printed
+    record = json.loads((tmp_path / "a.json").read_text())
+    assert [r["t"] for r in record["rows"]] == ["1/3", "2/3"] * 3 and record["windows"][1] == ["left", 3]

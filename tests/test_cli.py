@@ -186,3 +186,73 @@ def test_python_dash_m_help():
     assert done.returncode == 0
     for command in ("interpolate", "slowmo", "evaluate", "train"):
         assert command in done.stdout
+
+
+# ------------------------------------------------------------------------------------------------ --model, any t
+@pytest.fixture
+def bundled_rife(tmp_path, monkeypatch):
+    """A tiny RIFE with a time input, shipped as if it were the bundled `rife` checkpoint; the times its forward
+    pass is asked for are recorded in `.times`."""
+    import dataclasses
+
+    from filmlite import registry
+    from filmlite.io.checkpoint import save_checkpoint
+    from filmlite.rife import RIFE, RIFEConfig
+
+    torch.manual_seed(0)
+    config = dataclasses.replace(RIFEConfig.lite(), block_channels=(8, 8, 8), teacher_channels=8)
+    path = save_checkpoint(tmp_path / "rife.pt", RIFE(config))
+    monkeypatch.setitem(registry.MODELS, "rife", dataclasses.replace(registry.MODELS["rife"], checkpoint=path))
+    times = []
+    forward = RIFE.forward
+
+    def recording(self, x0, x1, t=0.5):
+        times.append(float(t))
+        return forward(self, x0, x1, t)
+
+    monkeypatch.setattr(RIFE, "forward", recording)
+    return times
+
+
+def test_slowmo_factor_3_asks_a_model_of_any_t_for_one_third_and_two_thirds(bundled_rife, tmp_path, capsys):
+    folder = tmp_path / "frames"
+    for k, frame in enumerate(smooth_frames(3, 32, 48, step=2)):
+        save_png(folder / f"{k}.png", frame)
+    status = cli.main(["slowmo", str(folder), "--factor", "3", "--model", "rife", "--device", "cpu",
+                       "-o", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert status == 0 and "7 frames" in out and "nearest" not in out
+    made = [t for t in bundled_rife if t != 0.5]  # (a timing run at t = 1/2 may come first)
+    assert made == pytest.approx([1 / 3, 2 / 3, 1 / 3, 2 / 3])
+    assert len(list((tmp_path / "out").iterdir())) == 7
+
+
+def test_model_names_a_bundled_model_and_a_model_without_one_is_explained(pair, tmp_path, capsys, monkeypatch):
+    import dataclasses
+
+    from filmlite import registry
+
+    status = cli.main(["interpolate", *map(str, pair), "--model", "film", "--device", "cpu", "-o", str(tmp_path / "m.png")])
+    assert status == 0
+    by_name = filmlite.load_pretrained("film", device="cpu")
+    x0, x1 = filmlite.read_image(pair[0]), filmlite.read_image(pair[1])
+    assert torch.equal(read_png(tmp_path / "m.png"), (filmlite.interpolate(by_name, x0, x1)[0] * 255).round().to(torch.uint8))
+    monkeypatch.setitem(registry.MODELS, "rife", dataclasses.replace(registry.MODELS["rife"], checkpoint=None))
+    status = cli.main(["interpolate", *map(str, pair), "--model", "rife", "-o", str(tmp_path / "r.png")])
+    assert_user_error(status, capsys.readouterr().err, "no checkpoint ships with rife", "--checkpoint PATH")
+    with pytest.raises(SystemExit):  # argparse: exit status 2, the names listed
+        cli.main(["interpolate", *map(str, pair), "--model", "warpdrive"])
+    assert "choose from 'film', 'rife', 'superslomo'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["interpolate", *map(str, pair), "--model", "film", "--checkpoint", "x.pt"])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_evaluate_takes_model_and_records_it(tmp_path, capsys):
+    folder = tmp_path / "ucf" / "clip"
+    for name, frame in zip(("frame_00.png", "frame_01_gt.png", "frame_02.png"), smooth_frames(3, 32, 32, step=2)):
+        save_png(folder / name, frame)
+    status = cli.main(["evaluate", "ucf101", str(tmp_path / "ucf"), "--model", "film", "--device", "cpu",
+                       "--json", str(tmp_path / "s.json")])
+    assert status == 0 and "ucf101: 1 of 1 triplets" in capsys.readouterr().out
+    assert json.loads((tmp_path / "s.json").read_text())["model"] == "film"

@@ -7,9 +7,11 @@ import pytest
 import torch
 
 from filmlite import warp
+import filmlite.training.data as data_module
 from filmlite.training.data import (
-    HELDOUT_FRACTION, SyntheticTriplets, TripletStream, VideoTriplets, VimeoTriplets, augment, load_photo,
-    random_crop, rotate, sample_clip_path, sample_frames, triplet_indices,
+    HELDOUT_FRACTION, SYNTHETIC_TIMES, SyntheticTriplets, TripletStream, VideoTriplets, VimeoTriplets, augment,
+    heldout_windows, load_photo, random_crop, rotate, sample_clip_path, sample_frames, seeded_generator,
+    timed_triplet_indices, triplet_indices,
 )
 from filmlite.io.images import write_image
 from filmlite.evaluation.metrics import psnr
@@ -51,6 +53,41 @@ def test_middle_frame_is_half_way_for_a_translation():
         middle = t[None, 1, :, 24:-24, 24:-24]
         assert psnr(from_frame1, middle) > 30 and psnr(from_frame0, middle) > 30
         assert psnr(t[None, 0, :, 24:-24, 24:-24], middle) < psnr(from_frame0, middle) - 5
+
+
+def ramp(size: int = 2048) -> torch.Tensor:
+    """A photo whose pixels are linear in their coordinates: bilinear samples of it are exactly linear too."""
+    y, x = torch.meshgrid(torch.arange(size) / size, torch.arange(size) / size, indexing="ij")
+    return torch.stack([x, y, (x + y) / 2])
+
+
+def test_any_time_target_is_the_scene_rendered_at_t(monkeypatch):
+    """Background only, pure translation, on a linear ramp: every pixel's value is linear in time, so the frame at
+    t must be (1 - t) frame0 + t frame1, computed from the end frames alone."""
+    monkeypatch.setattr(data_module, "load_photo", lambda name: ramp())
+    settings = dict(size=32, max_motion=40, pieces=(0, 0), max_rotation=0, max_zoom=1.0, seed=3)
+    middle, anytime = SyntheticTriplets(**settings), SyntheticTriplets(**settings, times="any")
+    for index in range(4):
+        x0, target, x1 = middle.render(seeded_generator(3, index, 1), 1 / 3)[0]
+        assert (x1 - x0).abs().max() > 4e-4  # it moved (a pixel is 1/2048 on the ramp), so 1/3 and 2/3 differ
+        torch.testing.assert_close(target, (2 / 3) * x0 + (1 / 3) * x1, atol=1e-5, rtol=0)
+        t = anytime.time(index)
+        assert SYNTHETIC_TIMES[0] <= t <= SYNTHETIC_TIMES[1] and t != 0.5
+        x0, target, x1 = anytime[index]
+        torch.testing.assert_close(target, (1 - t) * x0 + t * x1, atol=1e-5, rtol=0)
+        assert middle.time(index) == 0.5
+        torch.testing.assert_close(middle[index][1], (x0 + x1) / 2, atol=1e-5, rtol=0)
+    assert len({anytime.time(i) for i in range(20)}) == 20
+
+
+def test_any_time_items_show_the_same_scene_as_middle_ones():
+    middle, anytime = SyntheticTriplets(size=48, max_motion=20), SyntheticTriplets(size=48, max_motion=20, times="any")
+    for index in range(3):
+        a, b = middle[index], anytime[index]
+        assert torch.equal(a[0], b[0]) and torch.equal(a[2], b[2]) and not torch.equal(a[1], b[1])
+        assert middle.describe(index) == anytime.describe(index)
+    with pytest.raises(ValueError, match="'middle'.*'any'"):
+        SyntheticTriplets(times="sometimes")
 
 
 def test_motion_magnitudes_follow_the_settings():
@@ -104,6 +141,60 @@ def test_video_triplets_from_a_folder_skip_the_cut(tmp_path):
     t = clip[0]
     assert t.shape == (3, 3, 64, 96)
     assert torch.allclose(t[1], frames[i + s], atol=1 / 255)
+
+
+def test_timed_triplet_indices_respect_cuts_spans_and_the_held_out_part():
+    n, cuts = 40, [12, 25]
+    train = timed_triplet_indices(n, cuts, (2, 6), "train")
+    heldout = timed_triplet_indices(n, cuts, (2, 6), "heldout")
+    start = n - int(np.ceil(n * HELDOUT_FRACTION))
+
+    def shot_of(i):
+        return sum(i >= c for c in cuts)
+
+    for part, allowed in ((train, range(0, start)), (heldout, range(start, n))):
+        for i, j, k in part:
+            assert i < j < k and 2 <= k - i <= 6 and i in allowed and k in allowed and shot_of(i) == shot_of(k)
+    assert {k - i for i, _, k in train} == {2, 3, 4, 5, 6}
+    # every frame between the ends is a target once: a span of 6 gives the times 1/6 ... 5/6
+    assert sorted(j for i, j, k in train if (i, k) == (0, 6)) == [1, 2, 3, 4, 5]
+    # the middle triplets are the ones at t = 1/2 with an even span
+    middles = {(i, j, k) for i, j, k in timed_triplet_indices(n, cuts, (2, 6), "all") if 2 * (j - i) == k - i}
+    assert middles == {(i, i + s, i + 2 * s) for i, s in triplet_indices(n, cuts, (1, 3), "all")}
+    with pytest.raises(ValueError, match="spans"):
+        timed_triplet_indices(n, cuts, (1, 3))
+
+
+def test_video_triplets_at_many_times(tmp_path):
+    a, b = load_photo("astronaut")[:, :64, :96], load_photo("coffee")[:, :64, :96]
+    frames = [torch.roll(a, 3 * k, dims=-1) for k in range(8)] + [torch.roll(b, 3 * k, dims=-1) for k in range(8)]
+    _write_frames(tmp_path / "clip", frames)
+    clip = VideoTriplets(tmp_path / "clip", steps=(1, 2), part="all", times="any")
+    assert clip.cuts == [8] and clip.indices == clip.windows
+    times = set()
+    for n, (i, j, k) in enumerate(clip.windows):
+        assert (i < 8) == (k < 8) and 2 <= k - i <= 4
+        assert clip.time(n) == (j - i) / (k - i)
+        times.add(clip.time(n))
+    assert times == {1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4}
+    n = clip.windows.index((2, 3, 5))
+    torch.testing.assert_close(clip[n], torch.stack([frames[2], frames[3], frames[5]]), atol=1 / 255, rtol=0)
+    middle = VideoTriplets(tmp_path / "clip", steps=(1, 2), part="all")
+    assert all(middle.time(n) == 0.5 for n in range(len(middle)))
+    assert middle.windows == [(i, i + s, i + 2 * s) for i, s in middle.indices]
+
+
+def test_heldout_windows_are_consecutive_held_out_frames_within_a_shot(monkeypatch):
+    a, b = load_photo("astronaut")[:, :32, :48], load_photo("coffee")[:, :32, :48]
+    frames = torch.stack([torch.roll(a, k, dims=-1) for k in range(33)] + [torch.roll(b, k, dims=-1) for k in range(7)])
+    frames = (frames * 255).round().to(torch.uint8)  # 40 frames, a cut at 33; the held-out part is 30..39
+    monkeypatch.setattr(data_module, "SAMPLE_CLIPS", {"clip": "clip.mp4"})
+    monkeypatch.setattr(data_module, "read_frame_source", lambda name, max_side: frames)
+    windows = heldout_windows(span=3, stride=3)
+    # 30..32 is too short before the cut; after it, windows start every third frame
+    assert [(name, first) for name, first, _ in windows] == [("clip", 33), ("clip", 36)]
+    for _, first, window in windows:
+        assert torch.equal(window, frames[first:first + 4].float() / 255)
 
 
 def test_video_triplets_from_a_video_file(tmp_path):
@@ -169,31 +260,62 @@ def test_vimeo_layout(tmp_path):
         VimeoTriplets(tmp_path, "val")
 
 
+def _variant(t, k, flip, swap):
+    v = torch.rot90(t, k, dims=(-2, -1))
+    v = v.flip(-1) if flip else v
+    return v.flip(0) if swap else v
+
+
 def _variants(t):
     """All 16 combinations of rot90, flip and input swap, applied to a whole triplet."""
     for k, flip, swap in itertools.product(range(4), (False, True), (False, True)):
-        v = torch.rot90(t, k, dims=(-2, -1))
-        v = v.flip(-1) if flip else v
-        yield v.flip(0) if swap else v
+        yield _variant(t, k, flip, swap)
 
 
 def test_augment_applies_one_transform_to_the_whole_triplet():
     t = torch.rand(3, 3, 16, 16)
     for seed in range(20):
-        out = augment(t, torch.Generator().manual_seed(seed), rotation=0)
-        assert any(torch.equal(out, v) for v in _variants(t))
+        out, time = augment(t, torch.Generator().manual_seed(seed), rotation=0)
+        assert any(torch.equal(out, v) for v in _variants(t)) and time == 0.5
 
 
 def test_augment_crop_is_shared():
     base = torch.rand(1, 3, 40, 50)
     t = torch.cat([base, base + 1, base + 2]) / 3
-    out = augment(t, torch.Generator().manual_seed(0), crop=16)
+    out, _ = augment(t, torch.Generator().manual_seed(0), crop=16)
     assert out.shape == (3, 3, 16, 16)
     # the inputs may have been swapped (time reversal), the middle frame never moves
     assert torch.allclose((out[1] - out[0]).abs(), torch.full_like(out[0], 1 / 3), atol=1e-6)
     assert torch.allclose(out[2] - out[1], out[1] - out[0], atol=1e-6)
     small = random_crop(torch.rand(3, 3, 10, 12), 16, torch.Generator().manual_seed(0))
     assert small.shape == (3, 3, 16, 16)
+
+
+def test_swapping_the_inputs_maps_t_to_one_minus_t():
+    t = torch.rand(3, 3, 16, 16)
+    seen = set()
+    for seed in range(20):
+        out, time = augment(t, torch.Generator().manual_seed(seed), rotation=0, t=0.25)
+        # which of the 16 transforms it was, and whether it swapped the inputs
+        swapped = [swap for k, flip, swap in itertools.product(range(4), (False, True), (False, True))
+                   if torch.equal(out, _variant(t, k, flip, swap))]
+        assert len(swapped) == 1 and time == (0.75 if swapped[0] else 0.25)
+        seen.add(time)
+    assert seen == {0.25, 0.75}
+
+
+def test_stream_carries_each_items_time_through_the_swap():
+    source = SyntheticTriplets(size=48, max_motion=10, times="any")
+    stream = TripletStream([(source, 1.0)], crop=32, seed=2, rotation=0)
+    swaps = 0
+    for n in range(12):
+        triplet, t = stream[n]
+        g = seeded_generator(2, n, 2)
+        torch.multinomial(stream.weights, 1, generator=g)
+        item = int(torch.randint(len(source), (), generator=g))
+        assert t.dtype == torch.float32 and float(t) in (np.float32(source.time(item)), np.float32(1 - source.time(item)))
+        swaps += float(t) != np.float32(source.time(item))
+    assert 0 < swaps < 12
 
 
 def test_rotate_by_90_degrees_is_rot90():
@@ -205,12 +327,13 @@ def test_rotate_by_90_degrees_is_rot90():
 def test_stream_is_index_addressed_and_weighted():
     zeros, ones = [torch.zeros(3, 3, 32, 32)], [torch.ones(3, 3, 32, 32)]
     only_zeros = TripletStream([(zeros, 1.0), (ones, 0.0)], crop=32, seed=5)
-    assert all(float(only_zeros[i].sum()) == 0 for i in range(20))
+    assert all(float(only_zeros[i][0].sum()) == 0 for i in range(20))
     mixed = TripletStream([(zeros, 1.0), (ones, 3.0)], crop=32, seed=5)
-    share_of_ones = np.mean([float(mixed[i].mean()) for i in range(200)])
+    share_of_ones = np.mean([float(mixed[i][0].mean()) for i in range(200)])
     assert 0.65 < share_of_ones < 0.85
     synthetic = TripletStream([(SyntheticTriplets(size=48), 1.0)], crop=32, seed=5)
-    assert torch.equal(synthetic[11], synthetic[11]) and synthetic[11].shape == (3, 3, 32, 32)
-    assert not torch.equal(synthetic[11], synthetic[12])
+    assert torch.equal(synthetic[11][0], synthetic[11][0]) and synthetic[11][0].shape == (3, 3, 32, 32)
+    assert not torch.equal(synthetic[11][0], synthetic[12][0])
+    assert all(float(synthetic[i][1]) == 0.5 for i in range(10))  # middle frames: t = 1/2, swapped or not
     with pytest.raises(ValueError):
         TripletStream([(zeros, 0.0)], crop=32)

@@ -175,3 +175,19 @@ def test_recursion_errors():
         interpolate_recursive(Blend(), [torch.rand(3, 4, 4)] * 2, -1)
     with pytest.raises(ValueError, match="same shape"):
         interpolate_recursive(Blend(), [torch.rand(3, 4, 4), torch.rand(3, 4, 5)], 1)
+
+
+@pytest.mark.parametrize("name", ["rife-lite", "superslomo-lite"])
+def test_interpolate_takes_any_t_from_the_models_that_offer_it(name):
+    from filmlite import registry
+
+    torch.manual_seed(0)
+    model = registry.build(name).eval()
+    with torch.no_grad():  # the lite models start with zero last layers, where RIFE's output ignores t
+        for p in model.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    x0, x1 = torch.rand(1, 3, 64, 64), torch.rand(1, 3, 64, 64)
+    third = interpolate(model, x0, x1, t=1 / 3)
+    with torch.no_grad():
+        torch.testing.assert_close(third, model(x0, x1, 1 / 3).clamp(0, 1))
+    assert not torch.allclose(third, interpolate(model, x0, x1, t=2 / 3))

@@ -48,6 +48,7 @@ class CrossFade(nn.Module):
 
     def forward(self, x0, x1, t=0.5):
         assert x0.shape[-1] % self.config.alignment == 0
+        t = torch.as_tensor(t, dtype=x0.dtype).reshape(-1, 1, 1, 1)  # a float, or one time per pair (training)
         return self.gain * ((1 - t) * x0 + t * x1)
 
 

@@ -12,7 +12,7 @@ import torch
 
 import filmlite.training.train as train_module
 from filmlite.film import objective
-from filmlite import FILM, FILMConfig, load_pretrained
+from filmlite import FILM, FILMConfig, load_pretrained, registry
 from filmlite.io.checkpoint import read_checkpoint, training_totals
 from filmlite.training.cli import build_parser, config_from_args, main
 from filmlite.training.train import (
@@ -280,3 +280,97 @@ def test_model_sizes_replace_fields_of_the_named_configuration_and_bad_ones_are_
     train(tiny_config(tmp_path, steps=2))
     with pytest.raises(ValueError, match="model_sizes"):
         train(tiny_config(tmp_path, steps=4, model_sizes=json.dumps({**TINY.to_dict(), "filters": 6})))
+
+
+# ---- triplets at many times, RIFE's optimiser and schedule, the recipes of the models that take t ----------------
+def test_cosine_schedule_warms_up_then_falls_to_a_hundredth_of_the_rate():
+    config = TrainConfig(steps=1000, lr=1e-3, optimizer="adamw", weight_decay=1e-3, schedule="cosine", warmup=100)
+    expected = {0: 0.0, 50: 5e-4, 100: 1e-3, 550: (1e-3 + 1e-5) / 2, 1000: 1e-5}
+    for step, lr in expected.items():
+        assert learning_rate(config, step) == pytest.approx(lr)
+    rates = [learning_rate(config, s) for s in range(100, 1000)]
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+    optimizer = train_module.make_optimizer(config, [torch.nn.Parameter(torch.zeros(2))])
+    assert isinstance(optimizer, torch.optim.AdamW) and optimizer.defaults["weight_decay"] == 1e-3
+    film = train_module.make_optimizer(TrainConfig(), [torch.nn.Parameter(torch.zeros(2))])
+    assert type(film) is torch.optim.Adam and film.defaults["eps"] == 1e-7
+    for bad, fix in ((dict(weight_decay=1e-3), "--optimizer adamw"), (dict(warmup=10), "--schedule cosine"),
+                     (dict(schedule="cosine", warmup=1000, steps=1000), "warmup"), (dict(times="some"), "any")):
+        with pytest.raises(ValueError, match=fix):
+            TrainConfig(**bad)
+
+
+def test_film_refuses_targets_at_other_times(tmp_path):
+    with pytest.raises(ValueError, match="--times middle"):
+        train(tiny_config(tmp_path, times="any"), progress=False)
+    film = objective.FILMObjective(FILM(TINY), tiny_config(tmp_path))
+    x = torch.rand(2, 3, 64, 64)
+    loss, _ = film(x, x, x, torch.full((2,), 0.5), 0.0)
+    assert torch.isfinite(loss)
+    with pytest.raises(ValueError, match="--times middle"):
+        film(x, x, x, torch.tensor([0.5, 1 / 3]), 0.0)
+
+
+def fixed_batch(config: TrainConfig, count: int = 4):
+    from filmlite.training.data import TripletStream
+
+    items = [TripletStream(build_sources(config), crop=config.crop, seed=config.seed)[n] for n in range(count)]
+    return torch.stack([x for x, _ in items]), torch.stack([t for _, t in items])
+
+
+# Super SloMo learns slowly (SEED_SYSTEMS.md sec. 5): its loss is mostly the warping term, which falls ~10% in 24 steps
+@pytest.mark.parametrize("name, steps, share", [("rife-lite", 12, 0.8), ("superslomo-lite", 24, 0.93)])
+def test_any_time_models_learn_a_fixed_batch_at_many_times(name, steps, share, tmp_path):
+    config = TrainConfig(model=name, times="any", data="synthetic", crop=64, max_motion=8.0)
+    triplets, times = fixed_batch(config)
+    assert len(set(times.tolist())) == 4 and not (times == 0.5).any()
+    torch.manual_seed(0)
+    model = registry.build(name)
+    loss_of = registry.of(model).objective(model, config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(steps):
+        loss, _ = loss_of(triplets[:, 0], triplets[:, 2], triplets[:, 1], times, 0.0)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+    assert losses[-1] < share * losses[0], losses
+
+
+def test_a_run_at_many_times_gives_each_target_its_time(tmp_path, monkeypatch):
+    from filmlite.rife import RIFE
+
+    seen = []
+    original = RIFE.intermediates
+
+    def spy(self, x0, x1, t=0.5, target=None):
+        if target is not None:  # training, not validation
+            seen.append(t.tolist())
+        return original(self, x0, x1, t, target=target)
+
+    monkeypatch.setattr(RIFE, "intermediates", spy)
+    config = TrainConfig(out=str(tmp_path / "run"), model="rife-lite", times="any", data="synthetic", steps=2,
+                         batch_size=2, crop=64, max_motion=8.0, val_every=2, checkpoint_every=2, log_every=1,
+                         workers=0, optimizer="adamw", weight_decay=1e-3, schedule="cosine", warmup=1)
+    log = train(config, progress=False)
+    _, times = fixed_batch(config)
+    assert seen == [times[:2].tolist(), times[2:].tolist()]
+    assert {"val_psnr_thirds", "val_psnr_thirds_average"} <= set(log["val"][-1])
+    assert [e["lr"] for e in log["train"]] == [0.0, pytest.approx(config.lr)]
+    with pytest.raises(ValueError, match="times: 'any' there, 'middle' now"):
+        train(dataclasses.replace(config, times="middle", steps=3), progress=False)
+
+
+@pytest.mark.parametrize("name", ["rife-lite", "superslomo-lite"])
+def test_the_recipes_of_the_lite_models_train_them_at_many_times_on_films_data(name, capsys):
+    config = config_from_args(build_parser().parse_args(["--recipe", name]))
+    assert config.model == name and config.times == "any"
+    assert (config.loss, config.warp_loss, config.flow_teacher) == ("l1", 0.0, 0.0)
+    film = TrainConfig(**RECIPES["bundled"])
+    assert (config.data, config.max_motion, config.synthetic_share, config.video_steps) == \
+        (film.data, film.max_motion, film.synthetic_share, film.video_steps)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    table = capsys.readouterr().out.split("recipes")[-1]
+    assert name in table.splitlines()[1] and "--times" in table

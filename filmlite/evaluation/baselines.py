@@ -2,9 +2,10 @@
 
 A learned interpolator is only interesting by how much it beats what needs no learning at all:
 
-1. **Frame averaging**, `(x0 + x1) / 2`. No motion model whatsoever: anything that moves appears twice, as a
-   half-transparent ghost at its start and end positions. It is what a video editor's "cross-fade" does, and
-   on static regions it is already perfect, so its PSNR is a floor that says how much motion a test set holds.
+1. **Frame averaging**, `(x0 + x1) / 2` (at another time t, the cross-fade `(1 - t) x0 + t x1`). No motion
+   model whatsoever: anything that moves appears twice, as a half-transparent ghost at its start and end
+   positions. It is what a video editor's "cross-fade" does, and on static regions it is already perfect, so its
+   PSNR is a floor that says how much motion a test set holds.
 
 2. **Optical flow + warping**, the classical pipeline that FILM's own design grew out of (Sec. 2): estimate the
    motion between the inputs with a hand-made optical flow method, scale it to the intermediate time, warp
@@ -69,17 +70,20 @@ def _as_pair(frame0: torch.Tensor, frame1: torch.Tensor, names=("frame0", "frame
     return a, b.to(a.device), single
 
 
-def average_frames(frame0: torch.Tensor, frame1: torch.Tensor) -> torch.Tensor:
-    """The cross-fade baseline: `(frame0 + frame1) / 2`.
+def average_frames(frame0: torch.Tensor, frame1: torch.Tensor, t: float = 0.5) -> torch.Tensor:
+    """The cross-fade baseline: `(frame0 + frame1) / 2`, or at time t `(1 - t) frame0 + t frame1`.
 
     Args:
         frame0, frame1: `(b, 3, h, w)` or `(3, h, w)`, float in [0, 1] or uint8, same shape.
+        t: time of the frame to make, in [0, 1] (0.5: the average).
 
     Returns:
         float32 tensor of the inputs' shape, in [0, 1].
     """
+    if not 0 <= t <= 1:
+        raise ValueError(f"t must lie in [0, 1] (0 = frame0, 1 = frame1), got {t}")
     a, b, single = _as_pair(frame0, frame1)
-    mean = (a + b) / 2
+    mean = (a + b) / 2 if t == 0.5 else (1 - t) * a + t * b  # the average exactly as before at t = 1/2
     return mean[0] if single else mean
 
 

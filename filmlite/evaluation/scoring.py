@@ -5,17 +5,25 @@ A *method* is any function `(frame0, frame1) -> middle` of `(1, 3, h, w)` tensor
 Scores follow `filmlite.evaluation.metrics` (FILM's conventions: the prediction clipped to [0, 1], PSNR in dB with
 MAX = 1, SSIM as `tf.image.ssim`). `filmlite.evaluation.evaluate` (public benchmarks), the trainer's validation,
 the course's tables and `benchmarks/quality.py` all score through `score` and `score_triplets`.
+
+**Other times.** A *slow-motion method* `(frame0, frame1, factor) -> [frames at j / factor, j = 1 .. factor - 1]`
+makes the frames between two inputs that `filmlite slowmo --factor` would (`slowmo_method` turns an interpolator or
+a baseline that takes `t` into one), and `score_windows` scores it on runs of consecutive true frames
+(`filmlite.training.data.heldout_windows`): the trainer's validation of models that take any t and
+`benchmarks/anytime.py`.
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 
 import torch
 
 from .metrics import psnr, ssim
 
 Method = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+SlowmoMethod = Callable[[torch.Tensor, torch.Tensor, int], list[torch.Tensor]]
 
 
 def score(prediction: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
@@ -83,3 +91,59 @@ def mean_scores(rows: Sequence[dict]) -> dict[str, dict[str, float]]:
         raise ValueError("no scored triplets: score_triplets returned nothing")
     methods = list(rows[0]["psnr"])
     return {metric: {m: sum(r[metric][m] for r in rows) / len(rows) for m in methods} for metric in ("psnr", "ssim")}
+
+
+def slowmo_method(method, **options) -> SlowmoMethod:
+    """The frames at j / factor, j = 1 .. factor - 1, as `filmlite slowmo --factor` makes them.
+
+    `method` is an interpolator, whose frames come from `frames_at(model, x0, x1, slowmo_times(factor,
+    model.any_time))`: the times themselves for a model that takes any t, the nearest midpoints of the recursion
+    for FILM (factor 3: t = 1/4 and 3/4 stand in for 1/3 and 2/3); `options` go to `interpolate`. Or it is a
+    function `(frame0, frame1, t=...) -> frame` (`average_frames`, `dis_flow_interpolate`), called at each time.
+    """
+    from ..inference.interpolation import is_interpolator
+    from ..inference.recursion import frames_at
+    from ..inference.slowmo import slowmo_times
+
+    if is_interpolator(method):
+        def frames(frame0: torch.Tensor, frame1: torch.Tensor, factor: int) -> list[torch.Tensor]:
+            return list(frames_at(method, frame0, frame1, slowmo_times(factor, method.any_time), **options))
+    elif callable(method):
+        if options:
+            raise ValueError(f"options {sorted(options)} are for interpolators; a function is called as it is")
+
+        def frames(frame0: torch.Tensor, frame1: torch.Tensor, factor: int) -> list[torch.Tensor]:
+            return [method(frame0, frame1, t=j / factor) for j in range(1, factor)]
+    else:
+        raise TypeError(f"method must be an interpolator or a function (frame0, frame1, t=...), got {type(method).__name__}")
+    return frames
+
+
+def score_windows(methods: Mapping[str, SlowmoMethod], windows: Sequence[tuple[str, int, torch.Tensor]]) -> list[dict]:
+    """PSNR and SSIM of every slow-motion method on every window of consecutive true frames.
+
+    Args:
+        methods: name -> slow-motion method (see the module docstring and `slowmo_method`).
+        windows: `(clip, index, frames)` as `filmlite.training.data.heldout_windows` returns them, `frames`
+            `(n + 1, 3, h, w)`: each method makes the n - 1 frames between the first and the last (factor n), and
+            frame j is the truth at t = j / n.
+
+    Returns:
+        one row per window and time: `{"clip", "index", "t": "1/3", "psnr": {method: dB}, "ssim": {...}}`, so
+        `mean_scores` averages over windows and times together.
+    """
+    rows = []
+    for clip, index, frames in windows:
+        factor = len(frames) - 1
+        made = {}
+        with torch.no_grad():
+            for name, method in methods.items():
+                made[name] = method(frames[0:1], frames[factor:factor + 1], factor)
+                if len(made[name]) != factor - 1:
+                    raise ValueError(f"method {name!r} made {len(made[name])} frames for factor {factor}, not {factor - 1}")
+        for j in range(1, factor):
+            scores = {name: score(made[name][j - 1], frames[j:j + 1]) for name in methods}
+            rows.append({"clip": clip, "index": index, "t": str(Fraction(j, factor)),
+                         "psnr": {name: s["psnr"] for name, s in scores.items()},
+                         "ssim": {name: s["ssim"] for name, s in scores.items()}})
+    return rows

@@ -81,13 +81,16 @@ class FILM(nn.Module):
         if self.config.residual_output:
             start_from_average(self)
 
-    def forward(self, x0: torch.Tensor, x1: torch.Tensor, t: float = TIME) -> torch.Tensor:
+    def forward(self, x0: torch.Tensor, x1: torch.Tensor, t: float | torch.Tensor = TIME) -> torch.Tensor:
         """The frame halfway between `x0` and `x1` (both `(b, 3, h, w)`, RGB in [0, 1]), raw: `(b, 3, h, w)`.
 
-        `t` is there because every interpolator takes it (`filmlite.registry`); FILM only knows t = 0.5.
+        `t` (a float or one per pair) is there because every interpolator takes it (`filmlite.registry`); FILM
+        only knows t = 0.5.
         """
-        if float(t) != TIME:
-            raise ValueError(f"FILM makes the middle frame only (t = 0.5), not t = {float(t):g}: its weights were "
+        times = torch.as_tensor(t)
+        wrong = times[times != TIME]
+        if wrong.numel():
+            raise ValueError(f"FILM makes the middle frame only (t = 0.5), not t = {float(wrong[0]):g}: its weights were "
                              "trained for the midpoint. For other times recurse on midpoints: "
                              "filmlite.interpolate_recursive(model, [x0, x1], k) gives t = j / 2^k, and "
                              "filmlite.inference.recursion.frames_at(model, x0, x1, times) any such times")

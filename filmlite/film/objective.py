@@ -1,8 +1,9 @@
 """How filmlite trains FILM: the loss of the paper's Sec. 4, and two helpers of the project's that FILM lacks.
 
 `filmlite.training.train` runs any registered model's objective the same way: `objective = FILMObjective(model,
-train_config)`, then, every step, `loss, parts = objective(x0, x1, target, progress)` with `progress` the share
-of the run done (0 .. 1), and `loss.backward()`. The objective is a module holding the model, so that
+train_config)`, then, every step, `loss, parts = objective(x0, x1, target, t, progress)` with `t` the `(b,)` times
+of the targets (FILM learns middle frames only: all 1/2, anything else is refused) and `progress` the share of the
+run done (0 .. 1), and `loss.backward()`. The objective is a module holding the model, so that
 DistributedDataParallel and `torch.compile` wrap the whole computation, intermediates and all.
 
 * **FILM's loss** (`filmlite.training.losses.FILMLoss`): L1, or L1 + VGG, or L1 + VGG + style, with the weight
@@ -85,8 +86,11 @@ class FILMObjective(nn.Module):
                              path=None if named else train_config.vgg_weights)
         self.criterion = FILMLoss(train_config.loss, vgg=vgg)
 
-    def forward(self, x0: torch.Tensor, x1: torch.Tensor, target: torch.Tensor,
+    def forward(self, x0: torch.Tensor, x1: torch.Tensor, target: torch.Tensor, t: torch.Tensor,
                 progress: float) -> tuple[torch.Tensor, dict[str, float]]:
+        if not bool((t == 0.5).all()):
+            raise ValueError("FILM learns the middle frame only (t = 1/2), and this batch holds targets at other "
+                             "times: train FILM with --times middle (its recipes do)")
         teach = self.teacher_weight > 0 and progress < TEACHER_SHARE
         if teach or self.warp_weight > 0:  # the extra losses need the flows and warped images
             stages = self.model.intermediates(x0, x1)

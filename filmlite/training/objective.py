@@ -1,12 +1,13 @@
-"""Training objectives any interpolator can use: L1 on its middle frame, or its own loss function on its intermediates.
+"""Training objectives any interpolator can use: L1 on its frame at t, or its own loss function on its intermediates.
 
 A model registers its objective in `filmlite.registry` (FILM's is `filmlite.film.objective.FILMObjective`). An
-objective is a module built as `Objective(model, train_config)` and called as `objective(x0, x1, target, progress)`
-with `progress` the share of the run done (0 .. 1), returning `(loss, parts)`, `parts` the terms to log by name.
-It holds the model, so DistributedDataParallel and torch.compile wrap the whole computation.
+objective is a module built as `Objective(model, train_config)` and called as
+`objective(x0, x1, target, t, progress)`, with `t` the `(b,)` times of the targets (all 1/2 unless the run trains
+with `times="any"`) and `progress` the share of the run done (0 .. 1), returning `(loss, parts)`, `parts` the terms
+to log by name. It holds the model, so DistributedDataParallel and torch.compile wrap the whole computation.
 
 `loss_objective(loss)` makes one from a model's loss function `loss(intermediates, x0, x1, target) -> (loss, parts)`
-(Super SloMo's `superslomo_loss`, RIFE's `rife_loss`), called on `model.intermediates(x0, x1, 0.5, target=target)`.
+(Super SloMo's `superslomo_loss`, RIFE's `rife_loss`), called on `model.intermediates(x0, x1, t, target=target)`.
 """
 from __future__ import annotations
 
@@ -27,30 +28,30 @@ def refuse_film_settings(model: nn.Module, train_config) -> None:
 
 
 class L1Objective(nn.Module):
-    """Mean absolute error of the frame at t = 0.5 (training triplets hold the middle frame)."""
+    """Mean absolute error of the frame at each target's time t."""
 
     def __init__(self, model: nn.Module, train_config):
         super().__init__()
         refuse_film_settings(model, train_config)
         self.model = model
 
-    def forward(self, x0: torch.Tensor, x1: torch.Tensor, target: torch.Tensor,
+    def forward(self, x0: torch.Tensor, x1: torch.Tensor, target: torch.Tensor, t: torch.Tensor,
                 progress: float) -> tuple[torch.Tensor, dict[str, float]]:
-        loss = (self.model(x0, x1, 0.5).float() - target).abs().mean()
+        loss = (self.model(x0, x1, t).float() - target).abs().mean()
         return loss, {"l1": float(loss.detach())}
 
 
 class LossObjective(nn.Module):
-    """A model's own loss function on its intermediates at t = 0.5 (training triplets hold the middle frame)."""
+    """A model's own loss function on its intermediates at each target's time t."""
 
     def __init__(self, model: nn.Module, train_config, loss):
         super().__init__()
         refuse_film_settings(model, train_config)
         self.model, self.loss = model, loss
 
-    def forward(self, x0: torch.Tensor, x1: torch.Tensor, target: torch.Tensor,
+    def forward(self, x0: torch.Tensor, x1: torch.Tensor, target: torch.Tensor, t: torch.Tensor,
                 progress: float) -> tuple[torch.Tensor, dict[str, float]]:
-        out = self.model.intermediates(x0, x1, 0.5, target=target)
+        out = self.model.intermediates(x0, x1, t, target=target)
         return self.loss(out, x0, x1, target)
 
 

@@ -6,13 +6,16 @@ scaled so that the *shape* of a 3M-step run fits a coffee break:
 * **Optimiser.** Adam with eps 1e-7. The learning rate is multiplied by 0.464158 (= 0.1^(1/3)) four times
   in a run: FILM does it every 750k of 3M steps, here every quarter of `steps`, so a 3,000-step run decays
   exactly as the official one does. FILM starts at 1e-4 with batch 8; a short run learns faster with a larger
-  rate (the CPU recipe uses 3e-4, see `RECIPES`).
+  rate (the CPU recipe uses 3e-4, see `RECIPES`). RIFE's recipe is the other choice (`--optimizer adamw
+  --weight-decay 1e-3 --schedule cosine --warmup N`): AdamW, the rate rising linearly from 0 over the first
+  `warmup` steps, then falling along a half cosine to 1/100 of it at the end (RIFE: 3e-4 to 3e-6).
 * **Loss.** Each model's own objective, from `filmlite.registry` (FILM's: `filmlite.film.objective`, the paper's
   loss with its schedule, plus the project's warp loss and flow teacher). The loop calls it once a step and knows
   nothing of what it is made of.
 * **Data.** `filmlite.training.data.TripletStream` over the sources `--data` names, augmented as FILM does. Sample n
   of the stream depends only on (seed, n), so a resumed run sees exactly the batches an uninterrupted one
-  would.
+  would. `--times middle` (FILM) trains on middle frames; `--times any` (the recipes of the models that take t)
+  on targets anywhere between the inputs, each batch with its times `t`, `(b,)`, beside the triplets.
 * **Devices.** cuda, then mps, then cpu (`filmlite.default_device`). Mixed precision on GPUs (float16 with a
   gradient scaler on a T4, bfloat16 where the GPU has it); on the CPU it stays float32 unless `--amp bf16`.
   The CPU trains in `channels_last` layout, up to twice as fast there (`benchmarks/speed.py`).
@@ -39,7 +42,9 @@ import torch
 from .. import registry
 from ..device import default_device, precision
 from ..io.checkpoint import load_pretrained, load_state_dict_checked, read_checkpoint, save_checkpoint, training_totals
-from .config import LR_DECAY, RECIPES, RUN_SETTINGS, TrainConfig, learning_rate  # noqa: F401 (the notebooks' names)
+from .config import (  # noqa: F401 (the notebooks' names)
+    LR_DECAY, RECIPES, RUN_SETTINGS, TrainConfig, learning_rate, make_optimizer,
+)
 from .run_folder import append_log, claim_run_folder, read_log, truncate_log
 
 # --------------------------------------------------------------------------------------------------- data
@@ -48,10 +53,11 @@ def build_sources(config: TrainConfig):
     from .data import SAMPLE_CLIPS, SyntheticTriplets, VideoTriplets, VimeoTriplets
 
     def synthetic():
-        return SyntheticTriplets(size=config.crop, max_motion=config.max_motion, seed=config.seed)
+        return SyntheticTriplets(size=config.crop, max_motion=config.max_motion, seed=config.seed, times=config.times)
 
     def clips():
-        return [VideoTriplets(name, steps=config.video_step_range(), part="train") for name in SAMPLE_CLIPS]
+        return [VideoTriplets(name, steps=config.video_step_range(), part="train", times=config.times)
+                for name in SAMPLE_CLIPS]
 
     if config.data == "synthetic":
         return [(synthetic(), 1.0)]
@@ -63,9 +69,12 @@ def build_sources(config: TrainConfig):
         sources = [(v, (1 - share) * len(v) / total) for v in videos]
         return sources + ([(synthetic(), share)] if share > 0 else [])
     if config.data.startswith("vimeo:"):
+        if config.times == "any":
+            raise ValueError("Vimeo-90K triplets hold middle frames only: train on them with --times middle (its "
+                             "septuplets would give other times; not supported here)")
         return [(VimeoTriplets(config.data[len("vimeo:"):], split="train"), 1.0)]
     if Path(config.data).exists():
-        return [(VideoTriplets(config.data, steps=config.video_step_range(), part="all"), 1.0)]
+        return [(VideoTriplets(config.data, steps=config.video_step_range(), part="all", times=config.times), 1.0)]
     raise ValueError(f"data must be synthetic, video, mix, vimeo:ROOT or an existing video/folder path, "
                      f"got {config.data!r}")
 
@@ -102,16 +111,37 @@ def validation_set(config: TrainConfig, count: int = 16) -> list[torch.Tensor]:
     return triplets[:count]
 
 
+def validation_windows(config: TrainConfig, count: int = 4) -> list[torch.Tensor]:
+    """For models that take any t: `count` runs of four consecutive held-out frames (`heldout_windows`), centre
+    crops like `validation_set`'s, whose inner frames are the truth at t = 1/3 and 2/3."""
+    from ..io.images import center_crop
+    from .data import heldout_windows
+
+    windows = heldout_windows(span=3, max_side=320)
+    picked = windows[::max(1, len(windows) // count)][:count]
+    side = min(config.crop * 2, 256)
+    sides = [min(side, *frames.shape[-2:]) // 32 * 32 for _, _, frames in picked]
+    return [center_crop(frames, s, s) for (_, _, frames), s in zip(picked, sides)]
+
+
 @torch.no_grad()
-def validate(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch.device) -> dict[str, float]:
-    """Mean PSNR and SSIM of the model, and of frame averaging for reference, on the validation triplets."""
+def validate(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch.device,
+             windows: list[torch.Tensor] = ()) -> dict[str, float]:
+    """Mean PSNR and SSIM of the model, and of frame averaging for reference, on the validation triplets; with
+    `windows` (four frames each), also the mean PSNR at t = 1/3 and 2/3 of the model and of the cross-fade
+    (1 - t) x0 + t x1 (`val_psnr_thirds`, `val_psnr_thirds_average`)."""
     from ..evaluation.baselines import average_frames
-    from ..evaluation.scoring import mean_scores, model_method, score_triplets
+    from ..evaluation.scoring import mean_scores, model_method, score_triplets, score_windows, slowmo_method
 
     methods = {"model": model_method(model), "average": average_frames}
     means = mean_scores(score_triplets(methods, [("val", k, t.to(device)) for k, t in enumerate(triplets)]))
-    return {"val_psnr": means["psnr"]["model"], "val_ssim": means["ssim"]["model"],
-            "val_psnr_average": means["psnr"]["average"]}
+    scores = {"val_psnr": means["psnr"]["model"], "val_ssim": means["ssim"]["model"],
+              "val_psnr_average": means["psnr"]["average"]}
+    if windows:
+        methods = {"model": slowmo_method(model), "average": slowmo_method(average_frames)}
+        means = mean_scores(score_windows(methods, [("val", k, w.to(device)) for k, w in enumerate(windows)]))
+        scores.update(val_psnr_thirds=means["psnr"]["model"], val_psnr_thirds_average=means["psnr"]["average"])
+    return scores
 
 
 def save_samples(model: torch.nn.Module, triplets: list[torch.Tensor], device: torch.device, path: Path) -> Path:
@@ -225,6 +255,9 @@ def start(config: TrainConfig) -> Run:
     torch.manual_seed(config.seed)
     entry, _ = registry.named_configs()[config.model]
     model = entry.model(config.model_config())
+    if config.times == "any" and not model.any_time:
+        raise ValueError(f"{config.model} makes the middle frame only, so it cannot learn from targets at other "
+                         "times: train it with --times middle")
     ckpt_path, log_path = Path(config.out) / "checkpoint.pt", Path(config.out) / "log.jsonl"
     optimizer_state = scaler_state = None
     step, seconds, lineage = 0, 0.0, {}
@@ -249,7 +282,7 @@ def start(config: TrainConfig) -> Run:
     layout = config.channels_last == "on" or (config.channels_last == "auto" and device.type == "cpu")
     memory_format = torch.channels_last if layout else torch.contiguous_format
     model = model.to(device, memory_format=memory_format).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, eps=1e-7)
+    optimizer = make_optimizer(config, model.parameters())
     if optimizer_state is not None:
         optimizer.load_state_dict(optimizer_state)
     scaler = torch.amp.GradScaler(device.type, enabled=_amp_dtype(config, device) == torch.float16)
@@ -302,10 +335,12 @@ def loop(run: Run, network, loader, progress: bool = True) -> None:
             lr = learning_rate(config, run.step)
             for group in run.optimizer.param_groups:
                 group["lr"] = lr
-            batch = batch.to(run.device, non_blocking=True)  # (b, t, 3, h, w)
-            x0, target, x1 = (batch[:, k].contiguous(memory_format=run.memory_format) for k in range(3))
+            triplets, times = batch  # (b, 3, 3, h, w) frame0, target, frame1; (b,) the targets' times
+            triplets = triplets.to(run.device, non_blocking=True)
+            x0, target, x1 = (triplets[:, k].contiguous(memory_format=run.memory_format) for k in range(3))
+            times = times.to(run.device, non_blocking=True)
             with torch.autocast(run.device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                loss, parts = network(x0, x1, target, run.step / config.steps)
+                loss, parts = network(x0, x1, target, times, run.step / config.steps)
             run.optimizer.zero_grad(set_to_none=True)
             run.scaler.scale(loss).backward()
             run.scaler.step(run.optimizer)
@@ -368,19 +403,24 @@ class Validation:
     """Scores the model on fixed validation triplets (made at the first call), logs them and writes a sample grid."""
 
     def __init__(self, run: Run):
-        self.run, self.triplets = run, []
+        self.run, self.triplets, self.windows = run, [], []
 
     def __call__(self) -> str:
         run = self.run
-        self.triplets = self.triplets or validation_set(run.config)
+        if not self.triplets:
+            self.triplets = validation_set(run.config)
+            # a model that takes any t is also scored at t = 1/3 and 2/3 (8 more network runs)
+            self.windows = validation_windows(run.config) if run.model.any_time else []
         run.model.eval()
-        scores = validate(run.model, self.triplets, run.device)
+        scores = validate(run.model, self.triplets, run.device, self.windows)
         save_samples(run.model, self.triplets[:2] + self.triplets[-2:], run.device,
                      run.out / "samples" / f"step_{run.step:06d}.png")
         run.model.train()
         log(run, {"kind": "val", "step": run.step, **scores})
+        thirds = (f"; at t = 1/3, 2/3: {scores['val_psnr_thirds']:.2f} dB (cross-fade "
+                  f"{scores['val_psnr_thirds_average']:.2f})") if self.windows else ""
         return (f"step {run.step}: validation PSNR {scores['val_psnr']:.2f} dB (frame averaging "
-                f"{scores['val_psnr_average']:.2f}), SSIM {scores['val_ssim']:.4f}")
+                f"{scores['val_psnr_average']:.2f}), SSIM {scores['val_ssim']:.4f}{thirds}")
 
 
 def checkpoint(run: Run) -> None:
