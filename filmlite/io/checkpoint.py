@@ -246,8 +246,12 @@ def checkpoint_path(name_or_path: str | Path | None) -> Path:
     if isinstance(name_or_path, str) and name_or_path in registry.MODELS and not Path(name_or_path).exists():
         bundled = registry.get(name_or_path).checkpoint
         if bundled is None:
+            from ..training.config import RECIPES  # here: the trainer imports this module
+
+            recipes = [r for r, values in RECIPES.items() if values.get("model", "").startswith(name_or_path)]
+            how = f"--recipe {recipes[0]}" if recipes else f"--model {name_or_path}"
             raise FileNotFoundError(f"no checkpoint ships with {name_or_path}; train one (python -m filmlite train "
-                                    f"--model {name_or_path}) and pass its path")
+                                    f"{how} --out runs/{name_or_path}) and pass runs/{name_or_path}/model.pt")
         if not bundled.is_file():
             raise FileNotFoundError(f"the bundled {name_or_path} checkpoint {bundled} is not there; clone the "
                                     "repository (checkpoints live in data/checkpoints/) or pass a path")
