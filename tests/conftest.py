@@ -1,9 +1,24 @@
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
 from filmlite import FILM, FILMConfig, save_checkpoint
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_script(relative: str, name: str | None = None):
+    """Import a script that is not part of the package (`benchmarks/quality.py`, `notebooks/render.py`, ...)."""
+    path = ROOT / relative
+    spec = importlib.util.spec_from_file_location(name or f"script_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 # A deliberately odd, tiny configuration: nothing may assume the official sizes.
 TINY = FILMConfig(

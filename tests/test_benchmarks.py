@@ -1,22 +1,18 @@
 """The diagnosis script in benchmarks/ that the model card quotes (the benchmarks' numbers are not tests)."""
-import importlib.util
 import json
 import statistics
-from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
 from skimage import data
 
-from conftest import TINY, unzero
+from conftest import TINY, load_script, unzero
 from filmlite import FILM, FILMConfig, interpolate, load_pretrained, save_checkpoint
 from filmlite.evaluation.baselines import average_frames, dis_flow, dis_flow_interpolate
 from filmlite.evaluation.metrics import psnr
 
-spec = importlib.util.spec_from_file_location("flow_gap", Path(__file__).parent.parent / "benchmarks" / "flow_gap.py")
-flow_gap = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(flow_gap)
+flow_gap = load_script("benchmarks/flow_gap.py")
 
 PHOTO = torch.from_numpy(data.astronaut()).permute(2, 0, 1).float() / 255  # (3, 512, 512) in [0, 1]
 
@@ -60,9 +56,7 @@ def test_flow_gap_over_every_clip_prints_the_ceiling_from_its_own_rows(monkeypat
 
 
 # ---- benchmarks/anytime.py: t = 1/3 and 2/3 against the true frames ---------------------------------------------
-spec = importlib.util.spec_from_file_location("anytime", Path(__file__).parent.parent / "benchmarks" / "anytime.py")
-anytime = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(anytime)
+anytime = load_script("benchmarks/anytime.py")
 
 
 def test_anytime_scores_each_method_at_its_own_times(monkeypatch, capsys, tmp_path):

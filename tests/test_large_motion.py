@@ -1,5 +1,4 @@
 """The exact large-motion scenes (`filmlite.training.data.translation_scene`) and `benchmarks/large_motion.py`, on tiny sizes."""
-import importlib.util
 import math
 from pathlib import Path
 
@@ -7,16 +6,14 @@ import pytest
 import torch
 from skimage import data
 
+from conftest import load_script
 from filmlite import FILM, FILMConfig
 from filmlite.evaluation.baselines import average_frames
 from filmlite.training.data import HELDOUT_PHOTOS, PHOTOS, even_displacement, seeded_generator, translation_scene
 from filmlite.evaluation.metrics import psnr
 from filmlite.film.warp import warp
 
-spec = importlib.util.spec_from_file_location("large_motion",
-                                              Path(__file__).parent.parent / "benchmarks" / "large_motion.py")
-large_motion = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(large_motion)
+large_motion = load_script("benchmarks/large_motion.py")
 
 # a stand-in for the held-out video frames: the astronaut photo as one uint8 background of 512x512
 BACKGROUND = torch.from_numpy(data.astronaut()).permute(2, 0, 1)[None].contiguous()

@@ -7,16 +7,14 @@ as text, and a notebook that draws must show pictures. It runs each notebook onc
 `notebooks/render.py`. Under the README's command (`pytest --nbval-lax`, which runs the notebooks anyway) the
 root conftest.py makes the same checks on nbval's run, cell by cell, and the per-notebook runs here are skipped.
 """
-import importlib.util
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("render", ROOT / "notebooks" / "render.py")
-render = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(render)
+from conftest import ROOT, load_script
+
+render = load_script("notebooks/render.py")
 
 NOTEBOOKS = render.course_notebooks()
 

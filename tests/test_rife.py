@@ -1,6 +1,4 @@
 """RIFE: sizes, the published parameter counts and GMAC, and oracles for each piece of the method."""
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +7,8 @@ import torch.nn.functional as F
 from scipy import ndimage
 from torch import nn
 
+from conftest import load_script
+from filmlite.model_inputs import count_parameters
 from filmlite.rife import (
     RIFE,
     RIFE_LOSS_WEIGHTS,
@@ -23,13 +23,7 @@ from filmlite.rife import (
 from filmlite.rife.laplacian import reconstruct
 from filmlite.film.warp import warp
 
-spec = importlib.util.spec_from_file_location("model_costs", Path(__file__).parent.parent / "benchmarks" / "model_costs.py")
-model_costs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(model_costs)
-
-
-def num_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+model_costs = load_script("benchmarks/model_costs.py")
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +49,11 @@ def smooth_image(b: int, h: int, w: int, seed: int = 0) -> torch.Tensor:
 
 # ---- sizes ------------------------------------------------------------------------------------------------------
 def test_paper_parameter_counts_are_the_published_ones(paper):
-    assert [num_params(b) for b in paper.blocks] == [4_436_645, 1_747_580, 635_450]
-    assert num_params(paper.teacher) == 636_665
-    assert num_params(paper.context) == 294_000 and num_params(paper.refine) == 2_957_875
+    assert [count_parameters(b) for b in paper.blocks] == [4_436_645, 1_747_580, 635_450]
+    assert count_parameters(paper.teacher) == 636_665
+    assert count_parameters(paper.context) == 294_000 and count_parameters(paper.refine) == 2_957_875
     assert paper.num_parameters() == 10_708_215
-    assert paper.num_parameters() - num_params(paper.teacher) == 10_071_550  # at inference
+    assert paper.num_parameters() - count_parameters(paper.teacher) == 10_071_550  # at inference
 
 
 def test_rife_m_adds_one_time_channel_to_every_block():
@@ -69,8 +63,8 @@ def test_rife_m_adds_one_time_channel_to_every_block():
 def test_lite_sizes():
     model = RIFE(RIFEConfig.lite())
     assert model.context is None and model.refine is None
-    assert sum(num_params(b) for b in model.blocks) == 590_703  # 0.59M, SEED_SYSTEMS.md section 2
-    assert num_params(model.teacher) == 84_533  # 0.08M
+    assert sum(count_parameters(b) for b in model.blocks) == 590_703  # 0.59M, SEED_SYSTEMS.md section 2
+    assert count_parameters(model.teacher) == 84_533  # 0.08M
 
 
 def test_gmac_per_256_pair_matches_the_measured_numbers(paper):

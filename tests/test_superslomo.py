@@ -1,12 +1,12 @@
 """Super SloMo: sizes, the published parameter count and GMAC, and oracles for each piece of the method."""
-import importlib.util
-from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from conftest import load_script
+from filmlite.model_inputs import count_parameters
 from filmlite.superslomo import (
     SUPERSLOMO_LOSS_WEIGHTS,
     SuperSloMo,
@@ -18,13 +18,7 @@ from filmlite.superslomo import (
 from filmlite.superslomo.loss import total_variation
 from filmlite.film.warp import warp
 
-spec = importlib.util.spec_from_file_location("model_costs", Path(__file__).parent.parent / "benchmarks" / "model_costs.py")
-model_costs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(model_costs)
-
-
-def num_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+model_costs = load_script("benchmarks/model_costs.py")
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +43,8 @@ def smooth_image(b: int, h: int, w: int, seed: int = 0) -> torch.Tensor:
 
 
 def test_paper_parameter_count_is_the_published_one(paper):
-    assert num_params(paper.flow_net) == 19_794_116
-    assert num_params(paper.refine_net) == 19_816_357
+    assert count_parameters(paper.flow_net) == 19_794_116
+    assert count_parameters(paper.refine_net) == 19_816_357
     assert paper.num_parameters() == 39_610_473
 
 

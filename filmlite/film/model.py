@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..model_inputs import check_frame_pair, count_parameters
 from .config import FILMConfig
 from .feature_extraction import FeatureExtractor
 from .flow_estimation import PyramidFlowEstimator
@@ -98,7 +99,7 @@ class FILM(nn.Module):
 
     def intermediates(self, x0: torch.Tensor, x1: torch.Tensor) -> FILMIntermediates:
         """The whole computation at t = 0.5, returning every stage's output (see `FILMIntermediates`)."""
-        self._check_inputs(x0, x1)
+        check_frame_pair("FILM", x0, x1, self.config.alignment, "2^(pyramid_levels-1)")
         levels, fusion_levels = self.config.pyramid_levels, self.config.fusion_pyramid_levels
 
         # Sec. 3.1: image pyramids, then the cascaded feature pyramids (the same encoder weights for both).
@@ -134,23 +135,8 @@ class FILM(nn.Module):
             output=output,
         )
 
-    def _check_inputs(self, x0: torch.Tensor, x1: torch.Tensor) -> None:
-        # Cheap checks only; `filmlite.interpolate` validates ranges and converts dtypes.
-        if x0.dim() != 4 or x0.shape[1] != 3 or x0.shape != x1.shape:
-            raise ValueError(
-                f"FILM expects two (b, 3, h, w) tensors of the same shape, got {tuple(x0.shape)} and "
-                f"{tuple(x1.shape)}; use filmlite.interpolate for single images or other sizes"
-            )
-        h, w = x0.shape[-2:]
-        a = self.config.alignment
-        if h % a or w % a:
-            raise ValueError(
-                f"FILM needs height and width that are multiples of {a} (2^(pyramid_levels-1)), got {h}x{w}; "
-                "filmlite.interpolate pads any size and crops the result back"
-            )
-
     def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())
+        return count_parameters(self)
 
 
 # ---- not FILM: the lite configuration's residual output (FILMConfig.residual_output) ----------------------------

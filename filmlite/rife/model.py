@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..superslomo.model import time_map
 from ..film.warp import warp
+from ..model_inputs import check_frame_pair, count_parameters, time_map
 from .config import RIFEConfig
 from .ifblock import IFBlock
 from .refine import ContextNet, RefineUNet
@@ -88,7 +88,7 @@ class RIFE(nn.Module):
     def intermediates(self, x0: torch.Tensor, x1: torch.Tensor, t: float | torch.Tensor = 0.5,
                       target: torch.Tensor | None = None) -> RIFEIntermediates:
         """Like `forward`, but return every block's output; with `target` `(b, 3, h, w)` also the teacher's."""
-        self._check_inputs(x0, x1)
+        check_frame_pair("RIFE", x0, x1, self.config.alignment)
         t = self._time(t, x0)
         b, _, h, w = x0.shape
         time = [t.expand(b, 1, h, w)] if self.config.time_channel else []  # the constant t map, (b, 1, h, w)
@@ -126,13 +126,5 @@ class RIFE(nn.Module):
                              "interpolates t = 0.5; use RIFEConfig.paper_m() or lite() for any t")
         return t
 
-    def _check_inputs(self, x0: torch.Tensor, x1: torch.Tensor) -> None:
-        if x0.dim() != 4 or x0.shape[1] != 3 or x0.shape != x1.shape:
-            raise ValueError(f"RIFE expects two (b, 3, h, w) tensors of the same shape, got {tuple(x0.shape)} and "
-                             f"{tuple(x1.shape)}")
-        h, w = x0.shape[-2:]
-        if h % self.config.alignment or w % self.config.alignment:
-            raise ValueError(f"RIFE needs height and width that are multiples of {self.config.alignment}, got {h}x{w}")
-
     def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())
+        return count_parameters(self)

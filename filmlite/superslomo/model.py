@@ -34,18 +34,9 @@ import torch
 from torch import nn
 
 from ..film.warp import warp
+from ..model_inputs import check_frame_pair, count_parameters, time_map
 from .config import SuperSloMoConfig
 from .unet import UNet
-
-
-def time_map(t: float | torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """t as a `(b, 1, 1, 1)` tensor on `like`'s device and dtype; t is a float or a `(b,)` tensor in [0, 1]."""
-    t = torch.as_tensor(t, dtype=like.dtype, device=like.device)
-    if t.dim() == 0:
-        t = t.expand(like.shape[0])
-    if t.shape != (like.shape[0],) or not bool(((t >= 0) & (t <= 1)).all()):
-        raise ValueError(f"t must be a float or a ({like.shape[0]},) tensor with values in [0, 1], got {t}")
-    return t.view(-1, 1, 1, 1)
 
 
 def intermediate_flows(flow01: torch.Tensor, flow10: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -113,7 +104,8 @@ class SuperSloMo(nn.Module):
 
     def bidirectional_flows(self, x0: torch.Tensor, x1: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """F01 (where in x1 each pixel of x0 is) and F10, each `(b, 2, h, w)`: the flow U-Net, once per pair."""
-        self._check_inputs(x0, x1)
+        check_frame_pair("Super SloMo", x0, x1, self.config.alignment,
+                         f"its U-Nets halve them {len(self.config.widths) - 1} times")
         flows = self.flow_net(torch.cat([x0, x1], dim=1))  # (b, 4, h, w)
         return flows[:, :2], flows[:, 2:]
 
@@ -135,14 +127,5 @@ class SuperSloMo(nn.Module):
             visibility_t0=visibility_t0, visibility_t1=1 - visibility_t0, warped0=warped0, warped1=warped1,
             output=visibility_blend(warped0, warped1, visibility_t0, t))
 
-    def _check_inputs(self, x0: torch.Tensor, x1: torch.Tensor) -> None:
-        if x0.dim() != 4 or x0.shape[1] != 3 or x0.shape != x1.shape:
-            raise ValueError(f"Super SloMo expects two (b, 3, h, w) tensors of the same shape, got {tuple(x0.shape)} "
-                             f"and {tuple(x1.shape)}")
-        h, w = x0.shape[-2:]
-        if h % self.config.alignment or w % self.config.alignment:
-            raise ValueError(f"Super SloMo needs height and width that are multiples of {self.config.alignment} "
-                             f"(its U-Nets halve them {len(self.config.widths) - 1} times), got {h}x{w}")
-
     def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())
+        return count_parameters(self)
