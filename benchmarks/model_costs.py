@@ -3,7 +3,7 @@
 For FILM-lite, Super SloMo-lite and RIFE-lite (add `--paper` for the published sizes) it prints one row each:
 - parameters at inference, and in training where they differ (RIFE's teacher block only runs in training);
 - GMAC per 256x256 pair: convolution multiply-adds counted by `torch.utils.flop_counter.FlopCounterMode` (its
-  FLOPs / 2) for one forward pass at t = 1/2, batch 1; warps and resizes are not counted. For RIFE also the
+  FLOPs / 2; `filmlite.evaluation.costs`, which notebook 10 uses too) for one forward pass at t = 1/2, batch 1; warps and resizes are not counted. For RIFE also the
   training forward pass (with the teacher), for Super SloMo the part that runs once per pair (the flow U-Net);
 - CPU seconds per frame: the median of `--repeats` forward passes at 256x256, batch 1, fp32, after one warm-up,
   with `--threads` threads. The numbers move with whatever else runs on the machine: compare rows of one run.
@@ -14,13 +14,11 @@ For FILM-lite, Super SloMo-lite and RIFE-lite (add `--paper` for the published s
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 
 from filmlite import FILM, FILMConfig
+from filmlite.evaluation.costs import model_costs
 from filmlite.rife import RIFE, RIFEConfig
 from filmlite.superslomo import SuperSloMo, SuperSloMoConfig
 
@@ -30,44 +28,8 @@ PAPER = {"film": lambda: FILM(FILMConfig.film()), "superslomo paper": lambda: Su
          "rife paper": lambda: RIFE(RIFEConfig.paper())}
 
 
-def count_gmac(run, size: int = 256) -> float:
-    """Multiply-adds (GMAC) of `run(x0, x1)` on one random `size` x `size` pair: FlopCounterMode's FLOPs / 2.
-
-    Every counted layer is a convolution, whose work is proportional to its output area, so for the models here
-    the count at 64x64 times 16 equals the count at 256x256 exactly (FILM's, whose pyramid stops at 2x2 at 64,
-    not quite); the tests use that to stay fast.
-    """
-    x0, x1 = torch.rand(2, 1, 3, size, size)
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        run(x0, x1)
-    return counter.get_total_flops() / 2e9
-
-
-def seconds_per_frame(model: torch.nn.Module, size: int = 256, repeats: int = 5) -> float:
-    x0, x1 = torch.rand(2, 1, 3, size, size)
-    times = []
-    with torch.no_grad():
-        for i in range(repeats + 1):
-            start = time.perf_counter()
-            model(x0, x1)
-            if i:  # the first pass is a warm-up
-                times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def costs(name: str, model: torch.nn.Module, repeats: int) -> dict:
-    model.eval()
-    params = sum(p.numel() for p in model.parameters())
-    row = {"model": name, "params": params, "inference params": params, "gmac": count_gmac(model), "note": ""}
-    if isinstance(model, RIFE) and model.teacher is not None:
-        row["inference params"] = params - sum(p.numel() for p in model.teacher.parameters())
-        train = count_gmac(lambda x0, x1: model.intermediates(x0, x1, 0.5, target=x0))
-        row["note"] = f"training forward with teacher {train:.2f} GMAC"
-    if isinstance(model, SuperSloMo):
-        flow = count_gmac(lambda x0, x1: model.flow_net(torch.cat([x0, x1], dim=1)))
-        row["note"] = f"flow U-Net {flow:.2f} once per pair + {row['gmac'] - flow:.2f} per t"
-    row["seconds"] = seconds_per_frame(model, repeats=repeats)
-    return row
+    return {"model": name, **model_costs(model, repeats=repeats)}
 
 
 def main(argv: list[str] | None = None) -> list[dict]:

@@ -10,6 +10,7 @@ from skimage import data
 from conftest import TINY, load_script, unzero
 from filmlite import FILM, FILMConfig, interpolate, load_pretrained, save_checkpoint
 from filmlite.evaluation.baselines import average_frames, dis_flow, dis_flow_interpolate
+from filmlite.evaluation import costs
 from filmlite.evaluation.metrics import psnr
 
 flow_gap = load_script("benchmarks/flow_gap.py")
@@ -92,3 +93,24 @@ def test_anytime_scores_each_method_at_its_own_times(monkeypatch, capsys, tmp_pa
     assert "3 held-out windows of 4 frames (left, right" in printed and "| method | t = 1/3 | t = 2/3 | both |" in printed
     record = json.loads((tmp_path / "a.json").read_text())
     assert [r["t"] for r in record["rows"]] == ["1/3", "2/3"] * 3 and record["windows"][1] == ["left", 3]
+
+
+# ---- filmlite.evaluation.costs (benchmarks/model_costs.py and notebook 10) -------------------------------------
+def test_count_gmac_counts_a_convolution_by_hand():
+    conv = torch.nn.Conv2d(6, 5, 3, padding=1)  # 6 * 5 * 9 multiply-adds per output pixel
+    gmac = costs.count_gmac(lambda x0, x1: conv(torch.cat([x0, x1], 1)), size=20)
+    assert gmac == pytest.approx(6 * 5 * 9 * 20 * 20 / 1e9)
+
+
+def test_model_costs_separate_what_runs_only_in_training_or_once_per_pair():
+    from filmlite.rife import RIFE, RIFEConfig
+    from filmlite.superslomo import SuperSloMo, SuperSloMoConfig
+
+    rife = RIFE(RIFEConfig.lite())
+    row = costs.model_costs(rife, size=32, repeats=1)
+    assert row["params"] - row["inference params"] == sum(p.numel() for p in rife.teacher.parameters()) > 0
+    assert "teacher" in row["note"] and row["seconds"] > 0
+    row = costs.model_costs(SuperSloMo(SuperSloMoConfig.lite()), size=32, repeats=1)
+    assert row["params"] == row["inference params"] and "once per pair" in row["note"]
+    film = costs.model_costs(FILM(TINY), size=32, repeats=1)
+    assert film["note"] == "" and film["gmac"] > 0

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from scipy import ndimage
 from torch import nn
 
-from conftest import load_script
+from filmlite.evaluation.costs import count_gmac
 from filmlite.model_inputs import count_parameters
 from filmlite.rife import (
     RIFE,
@@ -23,7 +23,7 @@ from filmlite.rife import (
 from filmlite.rife.laplacian import reconstruct
 from filmlite.film.warp import warp
 
-model_costs = load_script("benchmarks/model_costs.py")
+
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +69,10 @@ def test_lite_sizes():
 
 def test_gmac_per_256_pair_matches_the_measured_numbers(paper):
     # Every counted op is a convolution, so the count at 32x32 is exactly 1/64 of the count at 256x256.
-    assert model_costs.count_gmac(paper, 32) * 64 == pytest.approx(8.31, rel=0.01)
-    training = model_costs.count_gmac(lambda x0, x1: paper.intermediates(x0, x1, target=x0), 32) * 64
+    assert count_gmac(paper, 32) * 64 == pytest.approx(8.31, rel=0.01)
+    training = count_gmac(lambda x0, x1: paper.intermediates(x0, x1, target=x0), 32) * 64
     assert training == pytest.approx(11.0, rel=0.01)
-    assert model_costs.count_gmac(RIFE(RIFEConfig.lite()), 32) * 64 == pytest.approx(0.65, rel=0.02)
+    assert count_gmac(RIFE(RIFEConfig.lite()), 32) * 64 == pytest.approx(0.65, rel=0.02)
 
 
 def test_paper_runs_at_a_small_size_with_its_teacher(paper):

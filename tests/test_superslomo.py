@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from conftest import load_script
+from filmlite.evaluation.costs import count_gmac
 from filmlite.model_inputs import count_parameters
 from filmlite.superslomo import (
     SUPERSLOMO_LOSS_WEIGHTS,
@@ -18,7 +18,7 @@ from filmlite.superslomo import (
 from filmlite.superslomo.loss import total_variation
 from filmlite.film.warp import warp
 
-model_costs = load_script("benchmarks/model_costs.py")
+
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +56,11 @@ def test_lite_is_a_quarter_of_the_widths():
 
 def test_gmac_per_256_pair_matches_the_measured_numbers(paper):
     # Every counted op is a convolution, so the count at 32x32 is exactly 1/64 of the count at 256x256.
-    assert model_costs.count_gmac(paper, 32) * 64 == pytest.approx(43.4, rel=0.01)
-    flow_net = model_costs.count_gmac(lambda x0, x1: paper.flow_net(torch.cat([x0, x1], 1)), 32) * 64
+    assert count_gmac(paper, 32) * 64 == pytest.approx(43.4, rel=0.01)
+    flow_net = count_gmac(lambda x0, x1: paper.flow_net(torch.cat([x0, x1], 1)), 32) * 64
     assert flow_net == pytest.approx(21.0, rel=0.01)  # once per pair; the rest (22.5) once per t
     lite = SuperSloMo(SuperSloMoConfig.lite()).eval()
-    assert model_costs.count_gmac(lite, 32) * 64 == pytest.approx(3.25, rel=0.02)
+    assert count_gmac(lite, 32) * 64 == pytest.approx(3.25, rel=0.02)
 
 
 def test_paper_runs_at_a_small_size(paper):
