@@ -15,6 +15,8 @@ number and every picture says exactly what the code computed. One file per topic
     half_flow.py       Sec. 3.3 in one dimension: half_flow_sketch, plot_half_flow_sketch                  (05)
     losses.py          Sec. 4: plot_loss_curves, smooth_curve, plot_gram_matrices                 (04, 06, 07)
     recursion.py       time in the recursion of midpoints: recursion_depths, plot_time_strip          (00, 08)
+    designs.py         Super SloMo, FILM and RIFE: which flows each estimates, plot_three_designs,
+                       design_maps, plot_design_maps                                                      (10)
 
 FILM's Fig. 2 as a figure is `filmlite.course.architecture`; the experiments that run models or optimise are
 `filmlite.course.experiments`.
@@ -35,3 +37,4 @@ from .fusion import *  # noqa: F403
 from .half_flow import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .recursion import *  # noqa: F403
+from .designs import *  # noqa: F403
