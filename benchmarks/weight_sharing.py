@@ -13,7 +13,8 @@ scenes of `benchmarks/large_motion.py` at motions inside and beyond the training
 
     python -m filmlite train --recipe sharing_ablation --model lite --out runs/shared
     python -m filmlite train --recipe sharing_ablation --model lite-unshared --out runs/unshared
-    python benchmarks/weight_sharing.py runs/shared/model.pt runs/unshared/model.pt
+    python benchmarks/weight_sharing.py runs/shared/model.pt runs/unshared/model.pt \
+        --json data/weight_sharing/result.json          # what notebook 04 shows
 
 It prints, per motion, the mean PSNR and flow end-point error of both, the paired PSNR difference with its 95%
 t-interval over the scenes, and frame averaging and DIS for scale.
@@ -21,8 +22,13 @@ t-interval over the scenes, and frame averaging and DIS for scale.
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import platform
 import statistics
+import sys
+import time
+from pathlib import Path
 
 import filmlite
 from filmlite.training.data import translation_scenes
@@ -69,6 +75,7 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--magnitudes", type=float, nargs="+", default=MAGNITUDES)
     parser.add_argument("--scenes", type=int, default=6)
     parser.add_argument("--size", default="576x1024", help="frame height x width (default 576x1024)")
+    parser.add_argument("--json", help="also write the table, the command and both runs' training to this file")
     args = parser.parse_args(argv)
     height, _, width = args.size.partition("x")
     shared, unshared = filmlite.load_pretrained(args.shared).eval(), filmlite.load_pretrained(args.unshared).eval()
@@ -80,7 +87,31 @@ def main(argv=None) -> list[dict]:
     print(f"\nExact translation scenes, {height}x{width}, {args.scenes} per motion (PSNR in dB, EPE in px over the "
           "moving pieces):\n")
     print(markdown(table, list(table[0])))
+    if args.json:
+        record = {"command": "python benchmarks/weight_sharing.py " + " ".join(sys.argv[1:] if argv is None else argv),
+                  "date": time.strftime("%Y-%m-%d"), "machine": platform.processor() or platform.machine(),
+                  "scenes": args.scenes, "size": args.size, "table": table,
+                  "runs": {name: training_record(model, path) for name, model, path in
+                           (("shared", shared, args.shared), ("unshared", unshared, args.unshared))}}
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(record, indent=1))
+        print(f"wrote {args.json}")
     return table
+
+
+def training_record(model, path: str) -> dict:
+    """How one of the two models was trained: from its checkpoint, and the validation scores from the run's
+    log.jsonl beside it, if there is one."""
+    meta = getattr(model, "metadata", None) or {}
+    config = meta.get("train_config", {})
+    log = Path(path).parent / "log.jsonl"
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.is_file() else []
+    validation = [{k: v for k, v in e.items() if k.startswith("val") or k == "step"} for e in entries
+                  if e.get("kind") == "val"]
+    return {"parameters": model.num_parameters(), "step": meta.get("step"), "seconds": meta.get("seconds"),
+            "model": config.get("model"), "recipe_settings": {k: config.get(k) for k in
+                                                              ("steps", "max_motion", "crop", "batch_size", "lr")},
+            "validation": validation}
 
 
 if __name__ == "__main__":

@@ -192,3 +192,53 @@ def test_the_large_motion_benchmark_scores_rife_and_superslomo_too():
     for model in (RIFE(RIFEConfig.lite()).eval(), SuperSloMo(SuperSloMoConfig.lite()).eval()):
         table = large_motion.synthetic_table(model, [16], scenes=1, size=(128, 192), backgrounds=BACKGROUND)
         assert math.isfinite(table[0]["model"]) and math.isfinite(table[0]["model EPE"])
+
+
+# ---- the sharing ablation as notebook 04 shows it (filmlite.course.lessons.sharing) ------------------------------
+def _row(motion, mean, half):
+    return {"motion": motion, "shared": 30.0 + mean, "unshared": 30.0, "shared - unshared": mean,
+            "95% low": mean - half, "95% high": mean + half, "DIS": 31.0, "averaging": 25.0}
+
+
+def test_sharing_verdicts_read_the_interval_of_the_paired_difference():
+    from filmlite.course import lessons as course
+
+    table = [_row(16, 0.1, 0.3), _row(64, 1.0, 0.4), _row(128, -0.8, 0.5), _row(192, 0.2, 0.1)]
+    verdicts = course.sharing_verdicts(table)
+    assert [v["verdict"] for v in verdicts] == ["tie", "sharing better", "sharing worse", "sharing better"]
+    text = course.describe_sharing({"table": table}, trained_motion=32)
+    assert "Within the training motions (16 px)" in text and "not distinguishable at 16 px" in text
+    assert "sharing better at 64, 192 px, worse at 128 px" in text and "only in part" in text
+    assert "does **not** show" in course.describe_sharing({"table": [_row(64, -0.1, 0.5)]})
+    assert "as the paper argues" in course.describe_sharing({"table": [_row(64, 1.0, 0.5), _row(96, 2.0, 0.5)]})
+    fig = course.plot_sharing({"table": table, "scenes": 6})
+    assert len(fig.axes) == 2
+
+
+def test_the_weight_sharing_script_writes_what_notebook_04_reads(tmp_path):
+    from filmlite import save_checkpoint
+    from filmlite.course import lessons as course
+
+    paths = []
+    for name, config in (("shared", FILMConfig.lite()), ("unshared", FILMConfig.lite_unshared())):
+        run = tmp_path / name
+        run.mkdir()
+        save_checkpoint(run / "model.pt", FILM(config), step=5, train_config={"model": name, "max_motion": 32.0})
+        (run / "log.jsonl").write_text('{"kind": "train", "step": 5}\n{"kind": "val", "step": 5, "val_psnr": 20.5}\n')
+        paths.append(str(run / "model.pt"))
+    sys_path = Path(__file__).parent.parent / "benchmarks"
+    import sys
+
+    sys.path.insert(0, str(sys_path))
+    try:
+        import weight_sharing
+    finally:
+        sys.path.pop(0)
+    out = tmp_path / "result.json"
+    weight_sharing.main([*paths, "--magnitudes", "8", "--scenes", "2", "--size", "128x192", "--json", str(out)])
+    result = course.load_sharing_result(out)
+    assert result["table"][0]["motion"] == 8 and result["scenes"] == 2
+    assert result["runs"]["shared"]["validation"] == [{"step": 5, "val_psnr": 20.5}]
+    assert result["runs"]["unshared"]["parameters"] > result["runs"]["shared"]["parameters"]
+    with pytest.raises(FileNotFoundError, match="benchmarks/weight_sharing.py"):
+        course.load_sharing_result(tmp_path / "missing.json")

@@ -11,6 +11,7 @@ drawn, so the tests can check the numbers. One file per topic:
     depth.py        heldout_windows, depth_scores, plot_depth: quality against recursion depth      (08)
     memory.py       interpolation_memory: peak memory with and without tiles, in fresh processes    (08)
     translation.py  shift_triplets, shift_sweep, compare_in_sweep: quality against pure translation (09)
+    sharing.py      load_sharing_result, describe_sharing, plot_sharing: FILM's sharing ablation   (04)
     designs.py      cost_table, time_scores, time_table, worst_against_best: three designs compared   (10)
 
 A *method* is any function `(frame0, frame1) -> middle` of `(1, 3, h, w)` tensors in [0, 1]; scores follow
@@ -24,4 +25,5 @@ from .spread import *  # noqa: F403
 from .depth import *  # noqa: F403
 from .memory import *  # noqa: F403
 from .translation import *  # noqa: F403
+from .sharing import *  # noqa: F403
 from .designs import *  # noqa: F403
