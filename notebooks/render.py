@@ -93,24 +93,27 @@ def _cell_pictures(cell) -> int:
 
 
 def silent_drawings(nb: nbformat.NotebookNode) -> list[str]:
-    """One line for every code cell that calls a drawing function (outside a `def`) but shows no picture: a
+    """One line for every code cell that calls a drawing function (outside a `def`, and not under a top-level
+    `if` / `else` / `try`, which may rightly not run: notebook 07 trains only when asked) but shows no picture: a
     figure that was made and never displayed (not the cell's last value, and no `display(...)`)."""
     problems = []
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     for number, cell in enumerate(code_cells, start=1):
-        call = DRAWING_CALL.search(_outside_definitions(cell.source))
+        call = DRAWING_CALL.search(_always_run(cell.source))
         if call and _cell_pictures(cell) == 0:
             problems.append(f"code cell {number}: {call.group(0)}...) shows no picture")
     return problems
 
 
-def _outside_definitions(source: str) -> str:
-    """The lines of `source` that are not inside a function or class it defines."""
-    kept, inside = [], False
+def _always_run(source: str) -> str:
+    """The lines of `source` that run whenever the cell runs: not inside a function or class it defines, nor in a
+    block of a top-level `if`, `elif`, `else`, `try`, `except` or `finally`."""
+    kept, skipped = [], False
     for line in source.splitlines():
         if line.strip() and not line.startswith((" ", "\t", ")", "]", "}")):
-            inside = line.startswith(("def ", "async def ", "class ", "@"))
-        if not inside:
+            skipped = line.startswith(("def ", "async def ", "class ", "@", "if ", "elif ", "else:", "try:",
+                                       "except", "finally:"))
+        if not skipped:
             kept.append(line)
     return "\n".join(kept)
 

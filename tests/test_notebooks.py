@@ -102,3 +102,17 @@ def test_nbval_run_fails_a_cell_whose_figure_shows_as_text(tmp_path):
     assert "2 failed, 1 passed" in result.stdout, result.stdout[-3000:]
     assert "Cell 0 ('fig') shows <Figure size 640x480 with 1 Axes>" in result.stdout
     assert "viz.show_images(...) shows no picture" in result.stdout
+
+
+def test_a_drawing_under_a_top_level_if_may_rightly_not_run_but_one_in_a_loop_must_show():
+    def cell(source, pictures=0):
+        outputs = [nbformat.v4.new_output("display_data", data={"image/png": "x"})] * pictures
+        return nbformat.v4.new_code_cell(source, outputs=outputs)
+
+    nb = nbformat.v4.new_notebook(cells=[
+        cell("if TRAINING:\n    viz.show_images(frames)\nelse:\n    print('not training')"),
+        cell("for x in xs:\n    display(viz.show_images([x]))"),
+        cell("def draw():\n    return viz.show_images([x])\nn = 1"),
+        cell("viz.show_images([x])", pictures=1)])
+    problems = render.silent_drawings(nb)
+    assert len(problems) == 1 and problems[0].startswith("code cell 2:")
