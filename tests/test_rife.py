@@ -306,3 +306,48 @@ def test_a_few_training_steps_reduce_the_loss_on_one_batch():
         losses.append(total.item())
     assert all(torch.isfinite(torch.tensor(losses)))
     assert losses[-1] < 0.5 * losses[0]
+
+
+# ---- the DIS flow teacher (filmlite.rife.objective; not the paper's) --------------------------------------------
+def test_the_flow_teacher_targets_eq_4_of_dis_flows_and_teaches_only_the_first_half(monkeypatch):
+    from types import SimpleNamespace
+
+    from filmlite.evaluation import baselines
+    from filmlite.rife import objective
+
+    d = torch.tensor([4.0, -2.0]).view(1, 2, 1, 1)
+
+    def translation(a, b):  # DIS "finds" a translation by d from the first frame to the second
+        sign = 1.0 if a.mean() <= b.mean() else -1.0
+        return (sign * d).expand(a.shape[0], 2, *a.shape[-2:]).clone()
+
+    monkeypatch.setattr(baselines, "dis_flow", translation)
+    x0 = torch.zeros(2, 3, 32, 32)
+    x1 = torch.ones(2, 3, 32, 32)
+    t = torch.tensor([0.25, 0.5])
+    target = objective.linear_flow_target(x0, x1, t)
+    for k, tk in enumerate(t.tolist()):  # a translation: Ft0 = -t d, Ft1 = (1 - t) d, by Eq. 4
+        assert torch.allclose(target[k, :2], (-tk * d)[0].expand(2, 32, 32))
+        assert torch.allclose(target[k, 2:], ((1 - tk) * d)[0].expand(2, 32, 32))
+    assert objective.flow_teacher_loss([target, target], target) == 0
+    by_hand = float(target.abs().mean())  # zero flows miss the whole target
+    assert float(objective.flow_teacher_loss([torch.zeros_like(target)], target)) == pytest.approx(by_hand)
+
+    config = SimpleNamespace(loss="l1", warp_loss=0.0, flow_teacher=1.0)
+    model = RIFE(RIFEConfig.lite())
+    teach = objective.RIFEObjective(model, config)
+    frames = torch.rand(3, 2, 3, 64, 64)
+    _, early = teach(frames[0], frames[1], frames[2], t, progress=0.2)
+    _, late = teach(frames[0], frames[1], frames[2], t, progress=0.7)
+    assert "flow_teacher" in early and "flow_teacher" not in late
+    assert set(late) == {"reconstruction", "teacher", "distillation"}
+
+
+def test_rife_takes_the_flow_teacher_but_not_films_other_helpers():
+    from types import SimpleNamespace
+
+    from filmlite.rife.objective import RIFEObjective
+
+    with pytest.raises(ValueError, match="warp_loss belong to FILM's objective.*--warp-loss 0"):
+        RIFEObjective(RIFE(RIFEConfig.lite()), SimpleNamespace(loss="l1", warp_loss=1.0, flow_teacher=1.0))
+    RIFEObjective(RIFE(RIFEConfig.lite()), SimpleNamespace(loss="l1", warp_loss=0.0, flow_teacher=1.0))

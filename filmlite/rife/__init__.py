@@ -12,6 +12,7 @@ Practical-RIFE; on in `RIFEConfig.lite()`) the same network interpolates any t.
     model      RIFE, RIFEIntermediates: IFNet, the teacher, the blend
     laplacian  laplacian_pyramid, reconstruct, laplacian_loss (Sec. 3.4)
     loss       rife_loss, distillation_loss (Sec. 3.2)
+    objective  RIFEObjective: rife_loss in training, with an optional DIS flow teacher (not the paper's)
 """
 from .config import RIFEConfig
 from .ifblock import IFBlock

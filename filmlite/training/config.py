@@ -50,7 +50,8 @@ class TrainConfig:
     warp_loss: float = field(default=0.0, metadata={"help": "weight of the per-level warp loss (not in FILM; 0 "
                                                             "trains as FILM does, the CPU recipes use 1)"})
     flow_teacher: float = field(default=0.0, metadata={"help": "weight of the DIS optical flow teacher over the first "
-                                                               "half of the run (not in FILM; needs OpenCV)"})
+                                                               "half of the run (FILM and RIFE; not in either paper; "
+                                                               "needs OpenCV)"})
     vgg_weights: str = field(default="imagenet", metadata={"help": "for vgg/style: imagenet (download or torch hub "
                                                                    "cache), a path to vgg19-dcbb9e9d.pth, or random"})
     max_motion: float = field(default=48.0, metadata={"help": "largest synthetic motion, in pixels between the inputs"})
@@ -170,6 +171,12 @@ RECIPES = {
     "rife-lite": dict(model="rife-lite", times="any", steps=10_000, batch_size=8, crop=128, lr=2e-4,
                       optimizer="adamw", weight_decay=1e-3, schedule="cosine", warmup=500, max_motion=48.0,
                       synthetic_share=0.4, val_every=1000, checkpoint_every=250, warp_loss=0.0, flow_teacher=0.0),
+    # rife-lite with a DIS flow teacher for the first half (filmlite.rife.objective; RIFE's first version learnt
+    # its flows from a pretrained flow network): a candidate for the next bundled RIFE-lite, not yet run in full
+    "rife-lite-teacher": dict(model="rife-lite", times="any", steps=10_000, batch_size=8, crop=128, lr=2e-4,
+                              optimizer="adamw", weight_decay=1e-3, schedule="cosine", warmup=500, max_motion=48.0,
+                              synthetic_share=0.4, val_every=1000, checkpoint_every=250, warp_loss=0.0,
+                              flow_teacher=1.0),
     "superslomo-lite": dict(model="superslomo-lite", times="any", steps=6000, batch_size=8, crop=128, lr=2e-4,
                             max_motion=48.0, synthetic_share=0.4, val_every=1000, checkpoint_every=250,
                             warp_loss=0.0, flow_teacher=0.0),

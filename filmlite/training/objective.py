@@ -17,14 +17,16 @@ import torch
 from torch import nn
 
 
-def refuse_film_settings(model: nn.Module, train_config) -> None:
-    """The warp loss, the flow teacher and the VGG losses are FILM's objective's: refuse them for another model."""
+def refuse_film_settings(model: nn.Module, train_config, allowed: tuple[str, ...] = ()) -> None:
+    """The warp loss, the flow teacher and the VGG losses are FILM's objective's: refuse them for another model,
+    but those in `allowed` (RIFE's objective has a flow teacher of its own)."""
     helpers = {"loss": train_config.loss != "l1", "warp_loss": train_config.warp_loss > 0,
                "flow_teacher": train_config.flow_teacher > 0}
-    asked = [name for name, on in helpers.items() if on]
+    asked = [name for name, on in helpers.items() if on and name not in allowed]
     if asked:
+        flags = {"loss": "--loss l1", "warp_loss": "--warp-loss 0", "flow_teacher": "--flow-teacher 0"}
         raise ValueError(f"{', '.join(asked)} belong to FILM's objective, not {type(model).__name__}'s; train "
-                         "it with --loss l1 --warp-loss 0 --flow-teacher 0")
+                         f"it with {' '.join(flags[name] for name in helpers if name not in allowed)}")
 
 
 class L1Objective(nn.Module):
