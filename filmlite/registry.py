@@ -96,7 +96,8 @@ def build(name: str):
 # ---- the models: one line each ----------------------------------------------------------------------------------
 from .film import FILM, FILMConfig  # noqa: E402 (the registrations below need the registry above)
 from .film.objective import FILMObjective  # noqa: E402
-from .rife import RIFE, RIFEConfig, rife_loss  # noqa: E402
+from .rife import RIFE, RIFEConfig  # noqa: E402
+from .rife.objective import RIFEObjective  # noqa: E402
 from .superslomo import SuperSloMo, SuperSloMoConfig, superslomo_loss  # noqa: E402
 from .training.objective import loss_objective  # noqa: E402
 
@@ -104,5 +105,5 @@ register(Interpolator(FILM, FILMConfig, FILMObjective, checkpoint=BUNDLED / "fil
                       configs={"lite": FILMConfig.lite, "film": FILMConfig.film, "lite-unshared": FILMConfig.lite_unshared}))
 register(Interpolator(SuperSloMo, SuperSloMoConfig, loss_objective(superslomo_loss),
                       configs={"superslomo": SuperSloMoConfig.paper, "superslomo-lite": SuperSloMoConfig.lite}))
-register(Interpolator(RIFE, RIFEConfig, loss_objective(rife_loss),
+register(Interpolator(RIFE, RIFEConfig, RIFEObjective,
                       configs={"rife": RIFEConfig.paper, "rife-m": RIFEConfig.paper_m, "rife-lite": RIFEConfig.lite}))
