@@ -114,3 +114,18 @@ def test_model_costs_separate_what_runs_only_in_training_or_once_per_pair():
     assert row["params"] == row["inference params"] and "once per pair" in row["note"]
     film = costs.model_costs(FILM(TINY), size=32, repeats=1)
     assert film["note"] == "" and film["gmac"] > 0
+
+
+# ---- benchmarks/quality.py: any model, each with its own goals ---------------------------------------------------
+def test_quality_scores_any_model_against_its_own_goals(tmp_path, capsys):
+    from filmlite.rife import RIFE, RIFEConfig
+
+    quality = load_script("benchmarks/quality.py")
+    save_checkpoint(tmp_path / "rife.pt", RIFE(RIFEConfig.lite()), step=1)
+    result = quality.main(["--checkpoint", str(tmp_path / "rife.pt"), "--limit", "1", "--max-side", "96"])
+    assert result["goals"]["average"]["goal_db"] == 2.0 and result["goals"]["dis"]["goal_db"] == 0.3
+    overall = result["overall"]
+    assert result["goals"]["dis"]["margin_db"] == pytest.approx(overall["psnr"]["model"] - overall["psnr"]["dis"])
+    assert "(goal +0.3 dB" in capsys.readouterr().out
+    film = quality.main(["--random-lite", "--limit", "1", "--max-side", "96"])
+    assert film["goals"]["dis"]["goal_db"] == 0.5
