@@ -172,7 +172,10 @@ RECIPES = {
                       optimizer="adamw", weight_decay=1e-3, schedule="cosine", warmup=500, max_motion=48.0,
                       synthetic_share=0.4, val_every=1000, checkpoint_every=250, warp_loss=0.0, flow_teacher=0.0),
     # rife-lite with a DIS flow teacher for the first half (filmlite.rife.objective; RIFE's first version learnt
-    # its flows from a pretrained flow network), in 6000 steps (about 50 minutes on one idle CPU thread)
+    # its flows from a pretrained flow network), in 6000 steps (about 50 minutes on one idle CPU thread). Tried on
+    # 2026-12-01 for 2,000 steps: validation 23.12 / 23.35 dB at steps 1000 / 2000 against 23.10 / 23.39 for
+    # rife-lite without it, and 31.70 dB against 34.10 at t = 1/3 and 2/3 at step 2000: no better, worse at the
+    # thirds, so the bundled RIFE-lite does not use it (benchmarks/README.md, "the any-time recipes")
     "rife-lite-teacher": dict(model="rife-lite", times="any", steps=6000, batch_size=8, crop=128, lr=2e-4,
                               optimizer="adamw", weight_decay=1e-3, schedule="cosine", warmup=500, max_motion=48.0,
                               synthetic_share=0.4, val_every=1000, checkpoint_every=250, warp_loss=0.0,
