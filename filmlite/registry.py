@@ -104,6 +104,7 @@ from .training.objective import loss_objective  # noqa: E402
 register(Interpolator(FILM, FILMConfig, FILMObjective, checkpoint=BUNDLED / "filmlite-lite.pt",
                       configs={"lite": FILMConfig.lite, "film": FILMConfig.film, "lite-unshared": FILMConfig.lite_unshared}))
 register(Interpolator(SuperSloMo, SuperSloMoConfig, loss_objective(superslomo_loss),
+                      checkpoint=BUNDLED / "superslomo-lite.pt",
                       configs={"superslomo": SuperSloMoConfig.paper, "superslomo-lite": SuperSloMoConfig.lite}))
-register(Interpolator(RIFE, RIFEConfig, RIFEObjective,
+register(Interpolator(RIFE, RIFEConfig, RIFEObjective, checkpoint=BUNDLED / "rife-lite.pt",
                       configs={"rife": RIFEConfig.paper, "rife-m": RIFEConfig.paper_m, "rife-lite": RIFEConfig.lite}))
