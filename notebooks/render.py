@@ -33,7 +33,7 @@ DRAWING_CALL = re.compile(r"\b(?:viz|course)\.(?:plot_\w+|show_images|gif_image)
 
 
 def course_notebooks() -> list[Path]:
-    """The course notebooks 00-09, in order."""
+    """The course notebooks (00, 01, ...), in order."""
     return sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -151,7 +151,7 @@ def write_html(nb: nbformat.NotebookNode, target: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to render (default: 00-09)")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to render (default: all of them)")
     parser.add_argument("--full", action="store_true", help="the real course, not smoke sizes (slow on a CPU)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder for the pages (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)

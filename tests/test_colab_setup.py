@@ -35,7 +35,7 @@ def needed_modules() -> dict[str, str]:
 
 
 def test_every_notebook_starts_with_the_same_setup_cell():
-    assert len(NOTEBOOKS) == 10
+    assert len(NOTEBOOKS) == 11
     for notebook in NOTEBOOKS:
         assert setup_cell(notebook) == SETUP, f"{notebook.name}: its first code cell differs from {NOTEBOOKS[0].name}'s"
     for line in SETUP.splitlines():
