@@ -1,4 +1,4 @@
-"""FILM's claim, small: does sharing the flow predictor across the coarse levels generalise to larger motion?
+r"""FILM's claim, small: does sharing the flow predictor across the coarse levels generalise to larger motion?
 
 FILM (Sec. 3.2) shares one flow predictor among all coarse pyramid levels. Its argument: with scale-agnostic
 features, a motion of 2 px at level 5 is the same problem as 2 px at level 3, so what the predictor learns on
@@ -82,7 +82,8 @@ def main(argv=None) -> list[dict]:
     for name, model in (("shared", shared), ("unshared", unshared)):
         sharing = model.config.pyramid_levels > model.config.specialized_levels
         print(f"{name}: {model.num_parameters():,} parameters, coarse levels {'share' if sharing else 'do not share'} "
-              f"a flow predictor, trained on motions up to {model.metadata.get('max_motion', '?')} px")
+              f"a flow predictor, trained on motions up to "
+              f"{(getattr(model, 'metadata', None) or {}).get('train_config', {}).get('max_motion', '?')} px")
     table = compare(shared, unshared, args.magnitudes, args.scenes, (int(height), int(width)))
     print(f"\nExact translation scenes, {height}x{width}, {args.scenes} per motion (PSNR in dB, EPE in px over the "
           "moving pieces):\n")

@@ -211,6 +211,13 @@ def test_sharing_verdicts_read_the_interval_of_the_paired_difference():
     assert "sharing better at 64, 192 px, worse at 128 px" in text and "only in part" in text
     assert "does **not** show" in course.describe_sharing({"table": [_row(64, -0.1, 0.5)]})
     assert "as the paper argues" in course.describe_sharing({"table": [_row(64, 1.0, 0.5), _row(96, 2.0, 0.5)]})
+    # better inside the training motions as well: the text must not credit generalisation alone
+    both = course.describe_sharing({"table": [_row(32, 2.0, 0.5), _row(64, 2.2, 0.5), _row(128, 2.4, 0.5)]})
+    assert "as the paper argues" in both and "inside the training motions too (at 32 px)" in both
+    assert "about the size of the gap inside (+2.00 dB)" in both and "(+2.30 dB)" in both
+    # a flow error over half the motion is called what it is
+    lost = [dict(_row(32, 1.0, 0.5), **{"shared EPE": 4.0}), dict(_row(96, 1.0, 0.5), **{"shared EPE": 60.0})]
+    assert "more than half their motion at 96 px" in course.describe_sharing({"table": lost})
     fig = course.plot_sharing({"table": table, "scenes": 6})
     assert len(fig.axes) == 2
 

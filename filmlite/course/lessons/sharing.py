@@ -61,14 +61,30 @@ def describe_sharing(result: Mapping, trained_motion: float = 32.0) -> str:
     better = [v for v in beyond if v["verdict"] == "sharing better"]
     worse = [v for v in beyond if v["verdict"] == "sharing worse"]
     if beyond and len(better) > len(beyond) / 2 and not worse:
-        lines.append("- So in this small test, sharing is what carries the model to motions it never trained on, "
+        lines.append("- So in this small test the model with sharing does better on motions it never trained on, "
                      "as the paper argues.")
+        inside_better = [v for v in inside if v["verdict"] == "sharing better"]
+        if inside_better:
+            gap_inside = sum(v["mean"] for v in inside) / len(inside)
+            gap_beyond = sum(v["mean"] for v in beyond) / len(beyond)
+            lines.append(f"- But it is better inside the training motions too (at "
+                         f"{where(inside, 'sharing better')}), so the test does not separate *generalising* to "
+                         f"larger motions from learning the trained ones better (fewer weights, each trained on "
+                         f"every level's data); the mean gap beyond them ({gap_beyond:+.2f} dB) is "
+                         f"{'clearly larger than' if gap_beyond > gap_inside + 1 else 'about the size of'} the gap "
+                         f"inside ({gap_inside:+.2f} dB).")
     elif beyond and not better:
         lines.append("- So this small test does **not** show the paper's effect: beyond the training motions the "
                      "model with sharing is not better than the one without.")
     elif beyond:
         lines.append("- So this small test shows the paper's effect only in part: at some of the larger motions, "
                      "not at all of them.")
+    lost = [v["motion"] for v, row in zip(verdicts, result["table"])
+            if "shared EPE" in row and row["shared EPE"] > 0.5 * row["motion"]]
+    if lost:
+        lines.append(f"- Better is not following: the shared model's flow misses the pieces by more than half their "
+                     f"motion at {', '.join(f'{m:g}' for m in lost)} px (the EPE columns), so there it only fails "
+                     f"more gracefully.")
     return "\n".join(lines)
 
 
