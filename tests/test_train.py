@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import math
 import os
 import socket
 import subprocess
@@ -374,3 +375,25 @@ def test_the_recipes_of_the_lite_models_train_them_at_many_times_on_films_data(n
         build_parser().parse_args(["--help"])
     table = capsys.readouterr().out.split("recipes")[-1]
     assert name in table.splitlines()[1] and "--times" in table
+
+
+@pytest.mark.parametrize("checkpoint_every", [2, 1])
+def test_a_diverging_run_stops_and_keeps_its_last_good_checkpoint(checkpoint_every, tmp_path, monkeypatch):
+    # a learning rate of NaN from step 3 on makes the weights NaN after step 3: the loss of step 4 is NaN. Saving
+    # every 2 steps, the loss check stops it; saving every step, the weight check refuses to write step 3
+    original = train_module.learning_rate
+    monkeypatch.setattr(train_module, "learning_rate",
+                        lambda config, step: float("nan") if step >= 2 else original(config, step))
+    config = tiny_config(tmp_path, steps=6, checkpoint_every=checkpoint_every)
+    with pytest.raises(train_module.TrainingDiverged, match=r"still holds step 2.*--lr 0.0003.*resume") as error:
+        train(config, progress=False)
+    assert ("loss of step 4 is nan" if checkpoint_every == 2 else "weights after step 3") in str(error.value)
+    ckpt = read_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert ckpt.training_state["step"] == 2
+    assert all(torch.isfinite(v).all() for v in ckpt.state_dict.values())
+    assert not (tmp_path / "run" / "model.pt").exists()
+    # resuming with a sane rate goes on from step 2 and finishes
+    monkeypatch.setattr(train_module, "learning_rate", original)
+    log = train(config, progress=False)
+    assert [e["step"] for e in log["train"]] == [1, 2, 3, 4, 5, 6]
+    assert all(math.isfinite(e["loss"]) for e in log["train"])

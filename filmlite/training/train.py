@@ -30,6 +30,7 @@ scaled so that the *shape* of a 3M-step run fits a coffee break:
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import threading
@@ -341,12 +342,14 @@ def loop(run: Run, network, loader, progress: bool = True) -> None:
             times = times.to(run.device, non_blocking=True)
             with torch.autocast(run.device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
                 loss, parts = network(x0, x1, target, times, run.step / config.steps)
+            if not math.isfinite(value := float(loss.detach())):
+                raise TrainingDiverged(run, f"the loss of step {run.step + 1} is {value}")
             run.optimizer.zero_grad(set_to_none=True)
             run.scaler.scale(loss).backward()
             run.scaler.step(run.optimizer)
             run.scaler.update()
             run.step += 1
-            running, counted = running + float(loss.detach()), counted + 1
+            running, counted = running + value, counted + 1
             bar.update(1)
             if run.step % config.log_every == 0 or run.step == config.steps:
                 run.seconds, started = run.seconds + time.perf_counter() - started, time.perf_counter()
@@ -359,6 +362,9 @@ def loop(run: Run, network, loader, progress: bool = True) -> None:
             if run.step % config.checkpoint_every == 0 or run.step == config.steps:
                 run.seconds, started = run.seconds + time.perf_counter() - started, time.perf_counter()
                 checkpoint(run)
+    except TrainingDiverged:
+        bar.close()
+        raise
     except KeyboardInterrupt:
         run.seconds += time.perf_counter() - started
         checkpoint(run)
@@ -423,8 +429,24 @@ class Validation:
                 f"{scores['val_psnr_average']:.2f}), SSIM {scores['val_ssim']:.4f}{thirds}")
 
 
+class TrainingDiverged(RuntimeError):
+    """The loss or the weights stopped being finite numbers (a learning rate too high, most often). Training stops
+    at once and writes nothing, so the last checkpoint, from before, stays as it was."""
+
+    def __init__(self, run: Run, what: str):
+        path = run.out / "checkpoint.pt"
+        saved = (f"{path} still holds step {read_checkpoint(path).training_state['step']}, from before"
+                 if path.exists() else "no checkpoint had been written yet")
+        super().__init__(f"training diverged: {what}. Stopped without saving anything; {saved}. "
+                         f"Lower the learning rate (now --lr {run.config.lr:g}; try a third of it) and run the same "
+                         "command again to resume from that checkpoint")
+
+
 def checkpoint(run: Run) -> None:
-    """Write `out/checkpoint.pt`: weights, optimiser and where the run is, so that it resumes exactly here."""
+    """Write `out/checkpoint.pt`: weights, optimiser and where the run is, so that it resumes exactly here. Weights
+    that are no longer finite numbers are never written over a good checkpoint (`TrainingDiverged`)."""
+    if not all(bool(torch.isfinite(p).all()) for p in run.model.parameters()):
+        raise TrainingDiverged(run, f"the weights after step {run.step} are not all finite numbers")
     if run.lead:
         training_state = {"optimizer": run.optimizer.state_dict(), "step": run.step, "seconds": run.seconds,
                           "scaler": run.scaler.state_dict()}
