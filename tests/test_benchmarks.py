@@ -129,3 +129,61 @@ def test_quality_scores_any_model_against_its_own_goals(tmp_path, capsys):
     assert "(goal +0.3 dB" in capsys.readouterr().out
     film = quality.main(["--random-lite", "--limit", "1", "--max-side", "96"])
     assert film["goals"]["dis"]["goal_db"] == 0.5
+
+
+# ---- benchmarks/rife_flow_probe.py: does RIFE-lite learn flow at all? -----------------------------------------
+def test_the_flow_probe_knows_its_true_intermediate_flow():
+    import numpy as np
+
+    probe = load_script("benchmarks/rife_flow_probe.py")
+    torch.manual_seed(0)
+    images = [torch.rand(3, 200, 240)]
+    x0, x1, middle, flow = probe.shifted_batch(images, np.random.default_rng(1), max_shift=16, n=6)
+    assert x0.shape == middle.shape == (6, 3, 128, 128) and flow.shape == (6, 2)
+    assert (flow.abs() <= 8).all() and (flow.abs().sum(dim=1) > 0).any()
+    for k, (fx, fy) in enumerate(flow.round().int().tolist()):
+        # middle(u) = x0(u + Ft0) and x1(u) = x0(u + 2 Ft0), checked where both crops overlap
+        h, w = 128 - 2 * abs(fy), 128 - 2 * abs(fx)
+        ys, xs = max(0, -2 * fy), max(0, -2 * fx)
+        window = (slice(ys, ys + h), slice(xs, xs + w))
+        shifted = (slice(ys + fy, ys + fy + h), slice(xs + fx, xs + fx + w))
+        shifted2 = (slice(ys + 2 * fy, ys + 2 * fy + h), slice(xs + 2 * fx, xs + 2 * fx + w))
+        assert torch.equal(middle[k][(slice(None), *window)], x0[k][(slice(None), *shifted)])
+        assert torch.equal(x1[k][(slice(None), *window)], x0[k][(slice(None), *shifted2)])
+
+
+def test_the_flow_probe_trains_on_either_data_with_or_without_the_loops_augmentation():
+    import argparse
+
+    import numpy as np
+
+    probe = load_script("benchmarks/rife_flow_probe.py")
+    torch.manual_seed(0)
+    images = [torch.rand(3, 200, 240)]
+    for train_on in ("shifts", "synthetic"):
+        for augment in (False, True):
+            args = argparse.Namespace(train_on=train_on, augment=augment, max_shift=8, seed=0)
+            x0, x1, middle = probe.training_batch(args, images, np.random.default_rng(0), step=3, n=2)
+            assert x0.shape == x1.shape == middle.shape == (2, 3, 128, 128)
+            assert 0 <= float(x0.min()) and float(x0.max()) <= 1
+    # the synthetic scenes are the training stream's: item step * n + k of SyntheticTriplets, frames 0, t, 1
+    from filmlite.training.data import SyntheticTriplets
+
+    args = argparse.Namespace(train_on="synthetic", augment=False, max_shift=8, seed=0)
+    x0, x1, middle = probe.training_batch(args, images, np.random.default_rng(0), step=3, n=2)
+    scene = SyntheticTriplets(size=128, max_motion=8, seed=0)[3 * 2 + 1]
+    assert torch.equal(x0[1], scene[0]) and torch.equal(middle[1], scene[1]) and torch.equal(x1[1], scene[2])
+
+
+def test_the_flow_probe_measures_a_zero_flow_as_a_zero_flow(tmp_path, capsys):
+    from filmlite.rife.config import RIFEConfig
+    from filmlite.rife.model import RIFE
+
+    probe = load_script("benchmarks/rife_flow_probe.py")
+    torch.manual_seed(0)
+    path = tmp_path / "untrained.pt"
+    save_checkpoint(path, RIFE(RIFEConfig.lite()))  # lite's last layers start at zero: its flows are exactly zero
+    rows = probe.measure([str(path)], [8])
+    assert len(rows) == 1 and rows[0]["length"] == 0
+    assert rows[0]["student"] == pytest.approx(rows[0]["zero"]) and rows[0]["zero"] > 1
+    assert "| 8 |" in capsys.readouterr().out

@@ -1,0 +1,169 @@
+r"""Does RIFE-lite learn flow at all, and on what data? A probe where the true flow is known at every pixel.
+
+The bundled RIFE-lite (6,000 steps of the `rife-lite` recipe) finds almost no motion (`large_motion.py`: its flow
+error equals the motion). This trains a fresh `RIFEConfig.lite()` from scratch at t = 1/2 with RIFE's own loss
+(`filmlite.rife.loss.rife_loss`) and AdamW as in the recipe, on 128x128 triplets of one of two kinds:
+
+* `--train-on shifts` (default): crops of four scikit-image photos, the second frame shifted by an even number of
+  pixels (at most `--max-shift` either way), so that the middle frame is an exact crop too;
+* `--train-on synthetic`: the recipe's synthetic scenes (`SyntheticTriplets`: pieces of photos turning, zooming and
+  moving up to `--max-shift` px over a moving background); `--augment` augments either as the training loop does.
+
+Every 50 steps it prints the end-point error of the student's last Ft0 and of the teacher's against the true Ft0
+(half the shift), always on the same 16 shifted pairs that are never trained on, beside the error of a zero flow.
+A flow that learns falls below the zero-flow column. `--measure` trains nothing and measures trained models
+(run checkpoints, model files, or `rife`) on those pairs.
+
+    python benchmarks/rife_flow_probe.py --steps 1000                         # shifts up to 16 px
+    python benchmarks/rife_flow_probe.py --steps 1000 --train-on synthetic    # the recipe's scenes, up to 16 px
+    python benchmarks/rife_flow_probe.py --steps 1000 --max-shift 48
+    python benchmarks/rife_flow_probe.py --measure rife runs/rife-lite/model.pt
+
+About 0.4-0.5 s a training step on one CPU thread. Results and dates: benchmarks/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+import numpy as np
+import torch
+
+from filmlite.rife.config import RIFEConfig
+from filmlite.rife.loss import rife_loss
+from filmlite.rife.model import RIFE
+
+CROP = 128
+
+
+def photos() -> list[torch.Tensor]:
+    import skimage.data
+
+    return [torch.tensor(p / 255.0, dtype=torch.float32).permute(2, 0, 1)
+            for p in (skimage.data.astronaut(), skimage.data.coffee(), skimage.data.chelsea(), skimage.data.rocket())]
+
+
+def shifted_batch(images, rng: np.random.Generator, max_shift: int, n: int = 8):
+    """(x0, x1, middle, true Ft0): crops of a random photo, x1 moved by (sx, sy) even pixels, the middle by half."""
+    x0s, x1s, mids, flows = [], [], [], []
+    half = max_shift // 2
+    for _ in range(n):
+        p = images[rng.integers(len(images))]
+        sx, sy = (int(rng.integers(-half, half + 1)) * 2 for _ in range(2))
+        y = int(rng.integers(max_shift, p.shape[1] - CROP - max_shift))
+        x = int(rng.integers(max_shift, p.shape[2] - CROP - max_shift))
+        # x1(u) = x0(u + s) and middle(u) = x0(u + s / 2): the backward flow from t = 1/2 to frame 0 is Ft0 = s / 2
+        x0s.append(p[:, y:y + CROP, x:x + CROP])
+        x1s.append(p[:, y + sy:y + sy + CROP, x + sx:x + sx + CROP])
+        mids.append(p[:, y + sy // 2:y + sy // 2 + CROP, x + sx // 2:x + sx // 2 + CROP])
+        flows.append((sx / 2, sy / 2))
+    return torch.stack(x0s), torch.stack(x1s), torch.stack(mids), torch.tensor(flows)
+
+
+def training_batch(args, images, rng: np.random.Generator, step: int, n: int = 8):
+    """(x0, x1, middle) to train on: shifted photo crops, or the recipe's synthetic scenes (pieces of photos in
+    affine motion over a moving background, `SyntheticTriplets`, motions up to `--max-shift`); with `--augment`,
+    each triplet augmented as the training loop does (`filmlite.training.data.augment`: rot90, flip, a rotation by
+    up to 45 degrees half the time, a swap of the inputs)."""
+    if args.train_on == "shifts":
+        x0, x1, middle, _ = shifted_batch(images, rng, args.max_shift, n)
+        triplets = torch.stack([x0, middle, x1], dim=1)  # (n, 3 frames, 3, h, w)
+    else:
+        from filmlite.training.data import SyntheticTriplets
+
+        scenes = SyntheticTriplets(size=CROP, max_motion=args.max_shift, seed=args.seed)
+        triplets = torch.stack([scenes[step * n + k] for k in range(n)])
+    if args.augment:
+        from filmlite.training.data import augment, seeded_generator
+
+        triplets = torch.stack([augment(triplet, seeded_generator(args.seed, step * n + k, 7))[0]
+                                for k, triplet in enumerate(triplets)])
+    return triplets[:, 0], triplets[:, 2], triplets[:, 1]
+
+
+def fixed_pairs(images, max_shift: int, seed: int = 0):
+    """The 16 shifted pairs the error is measured on (never trained on): (x0, x1, middle, true Ft0 (16, 2, 1, 1))."""
+    x0, x1, middle, true = shifted_batch(images, np.random.default_rng(seed + 1000), max_shift, n=16)
+    return x0, x1, middle, true.view(-1, 2, 1, 1)
+
+
+def flow_error(flow: torch.Tensor, truth: torch.Tensor) -> float:
+    """Mean end-point error of Ft0 (channels 0-1 of `flow`) against `truth`, 16 px away from the borders."""
+    return float((flow[:, :2, 16:-16, 16:-16] - truth).norm(dim=1).mean())
+
+
+def measure(models: list[str], shifts: list[int], seed: int = 0) -> list[dict]:
+    """The student's Ft0 error at t = 1/2 of each trained model, beside a zero flow's, for each largest shift."""
+    from filmlite import load_pretrained
+
+    images, rows = photos(), []
+    print("| model | shifts up to (px) | EPE student (px) | EPE of a zero flow (px) | mean length of its flow (px) |")
+    print("|---|---|---|---|---|")
+    for name in models:
+        model = load_pretrained(name, device="cpu").eval()
+        for shift in shifts:
+            x0, x1, _, truth = fixed_pairs(images, shift, seed)
+            with torch.no_grad():
+                flow = model.intermediates(x0, x1, 0.5).flows[-1]
+            row = dict(model=name, shift=shift, student=flow_error(flow, truth),
+                       zero=float(truth.norm(dim=1).mean()), length=float(flow[:, :2, 16:-16, 16:-16].norm(dim=1).mean()))
+            rows.append(row)
+            print(f"| {name} | {shift} | {row['student']:.2f} | {row['zero']:.2f} | {row['length']:.2f} |", flush=True)
+    return rows
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lr", type=float, default=2e-4, help="AdamW's learning rate (the rife-lite recipe: 2e-4)")
+    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--max-shift", type=int, default=16, help="largest shift between the inputs, in px")
+    parser.add_argument("--train-on", choices=("shifts", "synthetic"), default="shifts",
+                        help="training data: shifted photo crops, or the recipe's synthetic scenes")
+    parser.add_argument("--augment", action="store_true", help="augment the training triplets as the loop does")
+    parser.add_argument("--no-zero-init", action="store_true", help="PyTorch's default init of the last layers")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--measure", nargs="+", metavar="MODEL",
+                        help="train nothing: measure these RIFE models (files, or 'rife' for the bundled one) on the "
+                             "fixed shifted pairs of every --shifts")
+    parser.add_argument("--shifts", type=int, nargs="+", default=[8, 16, 48], help="for --measure")
+    args = parser.parse_args(argv)
+    if args.measure:
+        return measure(args.measure, args.shifts, args.seed)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    config = dataclasses.replace(RIFEConfig.lite(), zero_init=not args.no_zero_init)
+    model = RIFE(config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-3)
+    images = photos()
+    # the error is always measured on the same 16 shifted pairs, never trained on
+    e0, e1, e_middle, truth = fixed_pairs(images, args.max_shift, args.seed)
+
+    def epe(flow):
+        return flow_error(flow, truth)
+
+    print(f"RIFE-lite, zero init {config.zero_init}, lr {args.lr:g}, training on {args.train_on} up to "
+          f"{args.max_shift} px{' augmented' if args.augment else ''}, t = 1/2; error on 16 fixed shifted pairs")
+    print("| step | training loss | EPE student (px) | EPE teacher (px) | EPE of a zero flow (px) |")
+    print("|---|---|---|---|---|")
+    start, last = time.perf_counter(), float("nan")  # last: the training loss of the step before
+    for step in range(args.steps + 1):
+        if step % 50 == 0:
+            with torch.no_grad():
+                seen = model.intermediates(e0, e1, 0.5, target=e_middle)
+            print(f"| {step} | {last:.4f} | {epe(seen.flows[-1]):.2f} | "
+                  f"{epe(seen.teacher_flow):.2f} | {float(truth.norm(dim=1).mean()):.2f} |", flush=True)
+        if step == args.steps:
+            break
+        x0, x1, middle = training_batch(args, images, rng, step)
+        out = model.intermediates(x0, x1, 0.5, target=middle)
+        loss, _ = rife_loss(out, x0, x1, middle)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        last = float(loss.detach())
+    print(f"{time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
