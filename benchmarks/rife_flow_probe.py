@@ -35,6 +35,7 @@ from filmlite.rife.loss import rife_loss
 from filmlite.rife.model import RIFE
 
 CROP = 128
+TIMES = {"middle": (0.5,), "any": (0.25, 0.5, 0.75)}  # the training targets' times (shifts; synthetic: its own)
 
 
 def photos() -> list[torch.Tensor]:
@@ -44,21 +45,27 @@ def photos() -> list[torch.Tensor]:
             for p in (skimage.data.astronaut(), skimage.data.coffee(), skimage.data.chelsea(), skimage.data.rocket())]
 
 
-def shifted_batch(images, rng: np.random.Generator, max_shift: int, n: int = 8):
-    """(x0, x1, middle, true Ft0): crops of a random photo, x1 moved by (sx, sy) even pixels, the middle by half."""
-    x0s, x1s, mids, flows = [], [], [], []
-    half = max_shift // 2
+def shifted_batch(images, rng: np.random.Generator, max_shift: int, n: int = 8, times: tuple[float, ...] = (0.5,)):
+    """(x0, x1, target, true Ft0, t): crops of a random photo, x1 moved by a shift s (sx, sy) of whole pixels, the
+    target at time t (drawn from `times`) by t s, with s a multiple of 2 (t = 1/2 only) or of 4 (quarters), so that
+    every frame is an exact crop."""
+    step = 2 if set(times) <= {0.5} else 4
+    x0s, x1s, targets, flows, ts = [], [], [], [], []
     for _ in range(n):
         p = images[rng.integers(len(images))]
-        sx, sy = (int(rng.integers(-half, half + 1)) * 2 for _ in range(2))
+        t = float(times[rng.integers(len(times))]) if len(times) > 1 else float(times[0])  # (keeps t = 1/2's draws)
+        sx, sy = (int(rng.integers(-(max_shift // step), max_shift // step + 1)) * step for _ in range(2))
+        tx, ty = round(t * sx), round(t * sy)
         y = int(rng.integers(max_shift, p.shape[1] - CROP - max_shift))
         x = int(rng.integers(max_shift, p.shape[2] - CROP - max_shift))
-        # x1(u) = x0(u + s) and middle(u) = x0(u + s / 2): the backward flow from t = 1/2 to frame 0 is Ft0 = s / 2
+        # x1(u) = x0(u + s) and target(u) = x0(u + t s): the backward flow from time t to frame 0 is Ft0 = t s
         x0s.append(p[:, y:y + CROP, x:x + CROP])
         x1s.append(p[:, y + sy:y + sy + CROP, x + sx:x + sx + CROP])
-        mids.append(p[:, y + sy // 2:y + sy // 2 + CROP, x + sx // 2:x + sx // 2 + CROP])
-        flows.append((sx / 2, sy / 2))
-    return torch.stack(x0s), torch.stack(x1s), torch.stack(mids), torch.tensor(flows)
+        targets.append(p[:, y + ty:y + ty + CROP, x + tx:x + tx + CROP])
+        flows.append((tx, ty))
+        ts.append(t)
+    return (torch.stack(x0s), torch.stack(x1s), torch.stack(targets), torch.tensor(flows, dtype=torch.float32),
+            torch.tensor(ts))
 
 
 def training_batch(args, images, rng: np.random.Generator, step: int, n: int = 8):
@@ -67,24 +74,26 @@ def training_batch(args, images, rng: np.random.Generator, step: int, n: int = 8
     each triplet augmented as the training loop does (`filmlite.training.data.augment`: rot90, flip, a rotation by
     up to 45 degrees half the time, a swap of the inputs)."""
     if args.train_on == "shifts":
-        x0, x1, middle, _ = shifted_batch(images, rng, args.max_shift, n)
-        triplets = torch.stack([x0, middle, x1], dim=1)  # (n, 3 frames, 3, h, w)
+        x0, x1, target, _, t = shifted_batch(images, rng, args.max_shift, n, TIMES[args.times])
+        triplets = torch.stack([x0, target, x1], dim=1)  # (n, 3 frames, 3, h, w)
     else:
         from filmlite.training.data import SyntheticTriplets
 
-        scenes = SyntheticTriplets(size=CROP, max_motion=args.max_shift, seed=args.seed)
+        scenes = SyntheticTriplets(size=CROP, max_motion=args.max_shift, seed=args.seed, times=args.times)
         triplets = torch.stack([scenes[step * n + k] for k in range(n)])
+        t = torch.tensor([scenes.time(step * n + k) for k in range(n)])
     if args.augment:
         from filmlite.training.data import augment, seeded_generator
 
-        triplets = torch.stack([augment(triplet, seeded_generator(args.seed, step * n + k, 7))[0]
-                                for k, triplet in enumerate(triplets)])
-    return triplets[:, 0], triplets[:, 2], triplets[:, 1]
+        pairs = [augment(triplet, seeded_generator(args.seed, step * n + k, 7), t=float(t[k]))
+                 for k, triplet in enumerate(triplets)]
+        triplets, t = torch.stack([p[0] for p in pairs]), torch.tensor([p[1] for p in pairs])
+    return triplets[:, 0], triplets[:, 2], triplets[:, 1], t.float()
 
 
 def fixed_pairs(images, max_shift: int, seed: int = 0):
     """The 16 shifted pairs the error is measured on (never trained on): (x0, x1, middle, true Ft0 (16, 2, 1, 1))."""
-    x0, x1, middle, true = shifted_batch(images, np.random.default_rng(seed + 1000), max_shift, n=16)
+    x0, x1, middle, true, _ = shifted_batch(images, np.random.default_rng(seed + 1000), max_shift, n=16)
     return x0, x1, middle, true.view(-1, 2, 1, 1)
 
 
@@ -120,6 +129,8 @@ def main(argv=None) -> None:
     parser.add_argument("--max-shift", type=int, default=16, help="largest shift between the inputs, in px")
     parser.add_argument("--train-on", choices=("shifts", "synthetic"), default="shifts",
                         help="training data: shifted photo crops, or the recipe's synthetic scenes")
+    parser.add_argument("--times", choices=tuple(TIMES), default="middle",
+                        help="targets at t = 1/2, or at any t (shifts: 1/4, 1/2, 3/4; synthetic: the recipe's)")
     parser.add_argument("--augment", action="store_true", help="augment the training triplets as the loop does")
     parser.add_argument("--no-zero-init", action="store_true", help="PyTorch's default init of the last layers")
     parser.add_argument("--seed", type=int, default=0)
@@ -143,7 +154,8 @@ def main(argv=None) -> None:
         return flow_error(flow, truth)
 
     print(f"RIFE-lite, zero init {config.zero_init}, lr {args.lr:g}, training on {args.train_on} up to "
-          f"{args.max_shift} px{' augmented' if args.augment else ''}, t = 1/2; error on 16 fixed shifted pairs")
+          f"{args.max_shift} px{' augmented' if args.augment else ''}, t: {args.times}; error on 16 fixed shifted pairs "
+          f"at t = 1/2")
     print("| step | training loss | EPE student (px) | EPE teacher (px) | EPE of a zero flow (px) |")
     print("|---|---|---|---|---|")
     start, last = time.perf_counter(), float("nan")  # last: the training loss of the step before
@@ -155,9 +167,9 @@ def main(argv=None) -> None:
                   f"{epe(seen.teacher_flow):.2f} | {float(truth.norm(dim=1).mean()):.2f} |", flush=True)
         if step == args.steps:
             break
-        x0, x1, middle = training_batch(args, images, rng, step)
-        out = model.intermediates(x0, x1, 0.5, target=middle)
-        loss, _ = rife_loss(out, x0, x1, middle)
+        x0, x1, target, t = training_batch(args, images, rng, step)
+        out = model.intermediates(x0, x1, t, target=target)
+        loss, _ = rife_loss(out, x0, x1, target)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -138,8 +138,8 @@ def test_the_flow_probe_knows_its_true_intermediate_flow():
     probe = load_script("benchmarks/rife_flow_probe.py")
     torch.manual_seed(0)
     images = [torch.rand(3, 200, 240)]
-    x0, x1, middle, flow = probe.shifted_batch(images, np.random.default_rng(1), max_shift=16, n=6)
-    assert x0.shape == middle.shape == (6, 3, 128, 128) and flow.shape == (6, 2)
+    x0, x1, middle, flow, t = probe.shifted_batch(images, np.random.default_rng(1), max_shift=16, n=6)
+    assert x0.shape == middle.shape == (6, 3, 128, 128) and flow.shape == (6, 2) and (t == 0.5).all()
     assert (flow.abs() <= 8).all() and (flow.abs().sum(dim=1) > 0).any()
     for k, (fx, fy) in enumerate(flow.round().int().tolist()):
         # middle(u) = x0(u + Ft0) and x1(u) = x0(u + 2 Ft0), checked where both crops overlap
@@ -162,17 +162,40 @@ def test_the_flow_probe_trains_on_either_data_with_or_without_the_loops_augmenta
     images = [torch.rand(3, 200, 240)]
     for train_on in ("shifts", "synthetic"):
         for augment in (False, True):
-            args = argparse.Namespace(train_on=train_on, augment=augment, max_shift=8, seed=0)
-            x0, x1, middle = probe.training_batch(args, images, np.random.default_rng(0), step=3, n=2)
-            assert x0.shape == x1.shape == middle.shape == (2, 3, 128, 128)
-            assert 0 <= float(x0.min()) and float(x0.max()) <= 1
+            for times in ("middle", "any"):
+                args = argparse.Namespace(train_on=train_on, augment=augment, max_shift=8, seed=0, times=times)
+                x0, x1, target, t = probe.training_batch(args, images, np.random.default_rng(0), step=3, n=2)
+                assert x0.shape == x1.shape == target.shape == (2, 3, 128, 128) and t.shape == (2,)
+                assert 0 <= float(x0.min()) and float(x0.max()) <= 1 and ((t > 0) & (t < 1)).all()
+                assert times == "any" or (t == 0.5).all()
     # the synthetic scenes are the training stream's: item step * n + k of SyntheticTriplets, frames 0, t, 1
     from filmlite.training.data import SyntheticTriplets
 
-    args = argparse.Namespace(train_on="synthetic", augment=False, max_shift=8, seed=0)
-    x0, x1, middle = probe.training_batch(args, images, np.random.default_rng(0), step=3, n=2)
-    scene = SyntheticTriplets(size=128, max_motion=8, seed=0)[3 * 2 + 1]
-    assert torch.equal(x0[1], scene[0]) and torch.equal(middle[1], scene[1]) and torch.equal(x1[1], scene[2])
+    args = argparse.Namespace(train_on="synthetic", augment=False, max_shift=8, seed=0, times="any")
+    x0, x1, target, t = probe.training_batch(args, images, np.random.default_rng(0), step=3, n=2)
+    scenes = SyntheticTriplets(size=128, max_motion=8, seed=0, times="any")
+    scene = scenes[3 * 2 + 1]
+    assert torch.equal(x0[1], scene[0]) and torch.equal(target[1], scene[1]) and torch.equal(x1[1], scene[2])
+    assert float(t[1]) == pytest.approx(scenes.time(3 * 2 + 1))
+
+
+def test_the_flow_probes_targets_at_quarter_times_are_the_photo_moved_by_t_times_the_shift():
+    import numpy as np
+
+    probe = load_script("benchmarks/rife_flow_probe.py")
+    torch.manual_seed(0)
+    photo = torch.rand(3, 220, 260)
+    x0, x1, target, flow, t = probe.shifted_batch([photo], np.random.default_rng(2), 16, n=12, times=(0.25, 0.5, 0.75))
+    assert set(t.tolist()) <= {0.25, 0.5, 0.75} and len(set(t.tolist())) > 1
+    for k in range(12):
+        fx, fy = (int(v) for v in flow[k])
+        sx, sy = round(fx / float(t[k])) if fx else 0, round(fy / float(t[k])) if fy else 0
+        assert sx % 4 == 0 and sy % 4 == 0 and abs(sx) <= 16 and abs(sy) <= 16  # shifts of whole quarters
+        # x0 is the crop at some (y, x): find it, then target and x1 are the crops at (y, x) + t s and + s
+        y, x = next((y, x) for y in range(16, 220 - 128 - 16) for x in range(16, 260 - 128 - 16)
+                    if torch.equal(photo[:, y:y + 128, x:x + 128], x0[k]))
+        assert torch.equal(target[k], photo[:, y + fy:y + fy + 128, x + fx:x + fx + 128])
+        assert torch.equal(x1[k], photo[:, y + sy:y + sy + 128, x + sx:x + sx + 128])
 
 
 def test_the_flow_probe_measures_a_zero_flow_as_a_zero_flow(tmp_path, capsys):
