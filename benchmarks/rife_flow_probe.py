@@ -39,10 +39,9 @@ TIMES = {"middle": (0.5,), "any": (0.25, 0.5, 0.75)}  # the training targets' ti
 
 
 def photos() -> list[torch.Tensor]:
-    import skimage.data
+    from filmlite.training.data import load_photo
 
-    return [torch.tensor(p / 255.0, dtype=torch.float32).permute(2, 0, 1)
-            for p in (skimage.data.astronaut(), skimage.data.coffee(), skimage.data.chelsea(), skimage.data.rocket())]
+    return [load_photo(name) for name in ("astronaut", "coffee", "chelsea", "rocket")]
 
 
 def shifted_batch(images, rng: np.random.Generator, max_shift: int, n: int = 8, times: tuple[float, ...] = (0.5,)):
@@ -150,9 +149,6 @@ def main(argv=None) -> None:
     # the error is always measured on the same 16 shifted pairs, never trained on
     e0, e1, e_middle, truth = fixed_pairs(images, args.max_shift, args.seed)
 
-    def epe(flow):
-        return flow_error(flow, truth)
-
     print(f"RIFE-lite, zero init {config.zero_init}, lr {args.lr:g}, training on {args.train_on} up to "
           f"{args.max_shift} px{' augmented' if args.augment else ''}, t: {args.times}; error on 16 fixed shifted pairs "
           f"at t = 1/2")
@@ -163,8 +159,8 @@ def main(argv=None) -> None:
         if step % 50 == 0:
             with torch.no_grad():
                 seen = model.intermediates(e0, e1, 0.5, target=e_middle)
-            print(f"| {step} | {last:.4f} | {epe(seen.flows[-1]):.2f} | "
-                  f"{epe(seen.teacher_flow):.2f} | {float(truth.norm(dim=1).mean()):.2f} |", flush=True)
+            print(f"| {step} | {last:.4f} | {flow_error(seen.flows[-1], truth):.2f} | "
+                  f"{flow_error(seen.teacher_flow, truth):.2f} | {float(truth.norm(dim=1).mean()):.2f} |", flush=True)
         if step == args.steps:
             break
         x0, x1, target, t = training_batch(args, images, rng, step)
