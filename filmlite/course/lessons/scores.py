@@ -82,7 +82,7 @@ def plot_per_clip(table: Sequence[dict], metric: str = "psnr", size: tuple[float
         ax.set_ylim(max(0.0, math.floor(finite.min()) - 2), math.ceil(finite.max()) + 1)
     ax.set_ylabel("PSNR (dB)" if metric == "psnr" else metric.upper())
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the bars, never over them
     return fig
 
 
