@@ -131,11 +131,11 @@ def test_quality_scores_any_model_against_its_own_goals(tmp_path, capsys):
     assert film["goals"]["dis"]["goal_db"] == 0.5
 
 
-# ---- benchmarks/rife_flow_probe.py: does RIFE-lite learn flow at all? -----------------------------------------
+# ---- benchmarks/flow_probe.py: does a lite model's flow learn at all? -------------------------------------
 def test_the_flow_probe_knows_its_true_intermediate_flow():
     import numpy as np
 
-    probe = load_script("benchmarks/rife_flow_probe.py")
+    probe = load_script("benchmarks/flow_probe.py")
     torch.manual_seed(0)
     images = [torch.rand(3, 200, 240)]
     x0, x1, middle, flow, t = probe.shifted_batch(images, np.random.default_rng(1), max_shift=16, n=6)
@@ -157,7 +157,7 @@ def test_the_flow_probe_trains_on_either_data_with_or_without_the_loops_augmenta
 
     import numpy as np
 
-    probe = load_script("benchmarks/rife_flow_probe.py")
+    probe = load_script("benchmarks/flow_probe.py")
     torch.manual_seed(0)
     images = [torch.rand(3, 200, 240)]
     for train_on in ("shifts", "synthetic"):
@@ -182,7 +182,7 @@ def test_the_flow_probe_trains_on_either_data_with_or_without_the_loops_augmenta
 def test_the_flow_probes_targets_at_quarter_times_are_the_photo_moved_by_t_times_the_shift():
     import numpy as np
 
-    probe = load_script("benchmarks/rife_flow_probe.py")
+    probe = load_script("benchmarks/flow_probe.py")
     torch.manual_seed(0)
     photo = torch.rand(3, 220, 260)
     x0, x1, target, flow, t = probe.shifted_batch([photo], np.random.default_rng(2), 16, n=12, times=(0.25, 0.5, 0.75))
@@ -202,7 +202,7 @@ def test_the_flow_probe_measures_a_zero_flow_as_a_zero_flow(tmp_path, capsys):
     from filmlite.rife.config import RIFEConfig
     from filmlite.rife.model import RIFE
 
-    probe = load_script("benchmarks/rife_flow_probe.py")
+    probe = load_script("benchmarks/flow_probe.py")
     torch.manual_seed(0)
     path = tmp_path / "untrained.pt"
     save_checkpoint(path, RIFE(RIFEConfig.lite()))  # lite's last layers start at zero: its flows are exactly zero
@@ -210,3 +210,24 @@ def test_the_flow_probe_measures_a_zero_flow_as_a_zero_flow(tmp_path, capsys):
     assert len(rows) == 1 and rows[0]["length"] == 0
     assert rows[0]["student"] == pytest.approx(rows[0]["zero"]) and rows[0]["zero"] > 1
     assert "| 8 |" in capsys.readouterr().out
+    # Super SloMo's Ft0 is the linear one from its flow U-Net: zero as well before training (zero_init)
+    from filmlite.superslomo import SuperSloMo, SuperSloMoConfig
+
+    save_checkpoint(path, SuperSloMo(SuperSloMoConfig.lite()))
+    row = probe.measure([str(path)], [8])[0]
+    assert row["length"] == 0 and row["student"] == pytest.approx(row["zero"])
+
+
+def test_the_flow_probe_trains_either_lite_model_with_its_own_loss_and_sizes(capsys):
+    probe = load_script("benchmarks/flow_probe.py")
+    model, loss, optimizer, settings = probe.build("superslomo-lite", sizes={"he_init": False, "flow_scale": 1})
+    assert model.config.flow_scale == 1 and not model.config.he_init and settings == {"eps": 1e-7}
+    assert probe.build("rife-lite")[2] is torch.optim.AdamW
+    with pytest.raises(ValueError, match="rife-lite or superslomo-lite"):
+        probe.build("film")
+    probe.main(["--model", "superslomo-lite", "--steps", "1", "--sizes", '{"flow_scale": 2}'])
+    out = capsys.readouterr().out
+    assert "superslomo-lite with" in out and "flow_scale" in out
+    rows = [line.split("|") for line in out.splitlines() if line.startswith("| 0 |") or line.startswith("| 1 |")]
+    assert len(rows) == 2 and rows[0][4].strip() == "-"  # no privileged teacher in Super SloMo
+    assert float(rows[0][3]) == pytest.approx(float(rows[0][5]))  # step 0: a zero flow

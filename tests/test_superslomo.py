@@ -73,11 +73,54 @@ def test_config_round_trip_differences_and_alignment():
     paper, lite = SuperSloMoConfig.paper(), SuperSloMoConfig.lite()
     assert SuperSloMoConfig.from_dict(lite.to_dict()) == lite
     assert paper.alignment == lite.alignment == 32
-    assert set(paper.differences(lite)) == {"widths", "output_activation", "zero_init"}
+    assert set(paper.differences(lite)) == {"widths", "output_activation", "zero_init", "he_init", "flow_scale"}
     with pytest.raises(ValueError, match="kernels"):
         SuperSloMoConfig(kernels=(7, 5))
+    with pytest.raises(ValueError, match="flow_scale must be positive"):
+        SuperSloMoConfig(flow_scale=0)
     with pytest.raises(ValueError, match="Unknown"):
         SuperSloMoConfig.from_dict({"width": 3})
+
+
+def bottleneck_over_input(config: SuperSloMoConfig, seed: int = 0) -> float:
+    """Standard deviation of the flow U-Net's coarsest encoder level over that of its input, at initialisation."""
+    torch.manual_seed(seed)
+    net = SuperSloMo(config).flow_net
+    seen = []
+    net.encoder[-1][1].register_forward_hook(lambda module, args, out: seen.append(F.leaky_relu(out, 0.1)))
+    x = torch.rand(2, 6, 128, 128)
+    with torch.no_grad():
+        net(x)
+    return float(seen[0].std() / x.std())
+
+
+def test_he_init_keeps_the_signal_that_glorot_loses_in_the_deep_unet():
+    lite = SuperSloMoConfig.lite()
+    glorot = SuperSloMoConfig.from_dict({**lite.to_dict(), "he_init": False})
+    # 11 convolutions down to the coarsest level: Glorot weights shrink the signal a few hundred times, He's keep it
+    assert bottleneck_over_input(glorot) < 0.03
+    assert bottleneck_over_input(lite) > 0.3
+    # He's weights: normal with standard deviation gain / sqrt(fan_in), gain sqrt(2 / (1 + slope^2)) for LeakyReLU
+    net = SuperSloMo(lite).flow_net
+    weight = net.encoder[3][1].weight  # 64 x 64 x 3 x 3
+    expected = (2 / (1 + 0.1 ** 2)) ** 0.5 / (64 * 9) ** 0.5
+    assert float(weight.detach().std()) == pytest.approx(expected, rel=0.05)
+    assert float(net.out.weight.detach().abs().max()) == 0  # the last layer still starts at zero (zero_init)
+
+
+def test_flow_scale_multiplies_the_flow_unets_output():
+    model = random_lite()
+    unscaled = SuperSloMo(SuperSloMoConfig.from_dict({**model.config.to_dict(), "flow_scale": 1.0})).eval()
+    unscaled.load_state_dict(model.state_dict())
+    x0, x1 = torch.rand(2, 1, 3, 32, 64)
+    with torch.no_grad():
+        raw = model.flow_net(torch.cat([x0, x1], dim=1))
+        flow01, flow10 = model.bidirectional_flows(x0, x1)
+        plain01, _ = unscaled.bidirectional_flows(x0, x1)
+    assert model.config.flow_scale == 16
+    torch.testing.assert_close(flow01, 16 * raw[:, :2])
+    torch.testing.assert_close(flow10, 16 * raw[:, 2:])
+    torch.testing.assert_close(flow01, 16 * plain01)
 
 
 @pytest.mark.parametrize("h,w", [(32, 32), (64, 32), (32, 96)])

@@ -141,6 +141,21 @@ def test_a_run_from_before_a_setting_existed_still_resumes(tmp_path):
     assert [e["step"] for e in log["train"]] == [1, 2, 3]
 
 
+def test_a_run_whose_model_configuration_changed_is_not_resumed_with_other_weights(tmp_path):
+    from filmlite import FILM, save_checkpoint
+
+    config = tiny_config(tmp_path, steps=3)
+    train(dataclasses.replace(config, steps=2), progress=False)
+    ckpt = read_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    # the same weights' shapes under another configuration (as when filmlite changes a named size)
+    model = FILM(dataclasses.replace(TINY, residual_output=True))
+    model.load_state_dict(ckpt.state_dict)
+    save_checkpoint(tmp_path / "run" / "checkpoint.pt", model, training_state=ckpt.training_state,
+                    **ckpt.metadata)
+    with pytest.raises(ValueError, match="another configuration.*residual_output.*--model-sizes"):
+        train(config, progress=False)
+
+
 def test_bfloat16_autocast_on_cpu(tmp_path):
     log = train(tiny_config(tmp_path, steps=2, amp="bf16"), progress=False)
     assert all(torch.isfinite(torch.tensor(e["loss"])) for e in log["train"])

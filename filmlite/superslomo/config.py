@@ -7,7 +7,7 @@ first level of two 7x7 convolutions at full resolution, then five levels that ea
 pooling) and apply two convolutions, then five decoder levels back up, each with a skip connection.
 
 `SuperSloMoConfig.paper()` is that network (39,610,473 parameters for the two U-Nets). `SuperSloMoConfig.lite()`
-is the same depth at a quarter of the widths (2.49M parameters), for CPUs, plus two changes listed at `lite`.
+is the same depth at a quarter of the widths (2.49M parameters), for CPUs, plus the changes listed at `lite`.
 """
 from __future__ import annotations
 
@@ -32,6 +32,18 @@ class SuperSloMoConfig(ModelConfig):
         zero_init: **not in Super SloMo; a training shortcut of the lite model.** The last convolution of both
             U-Nets starts at zero, so an untrained model has zero flows, no correction and equal visibilities:
             its output is the blend (1 - t) I0 + t I1, and a short CPU run learns only what beats that.
+        he_init: **not in Super SloMo; a training fix of the lite model.** Every convolution but the last starts
+            from He (Kaiming) weights for LeakyReLU(0.1) instead of filmlite's Glorot-uniform (`conv`, FILM's
+            TensorFlow default). The U-Net is 22 convolutions deep without normalisation, and Glorot weights
+            shrink the signal at every one: at the lite widths its coarsest level starts a few hundred times
+            weaker than its input (He: about as strong), so the coarse levels, the ones that see large motion,
+            add nearly nothing at first (`tests/test_superslomo.py` measures it; `benchmarks/flow_probe.py
+            --model superslomo-lite` shows what it does to training).
+        flow_scale: **not in Super SloMo; a training fix of the lite model.** The flow U-Net's output is
+            multiplied by this to give F01 and F10 in pixels. Adam moves each weight by about the learning rate a
+            step, and the lite network's last convolution has only 8 x 9 inputs per output, so flows of tens of
+            pixels need weights that take thousands of steps to grow; a scale of 16 lets weights 16 times smaller
+            say the same flow. 1 (the paper) leaves the output as it is.
     """
 
     widths: tuple[int, ...] = (32, 64, 128, 256, 512, 512)
@@ -39,6 +51,8 @@ class SuperSloMoConfig(ModelConfig):
     leaky_slope: float = 0.1
     output_activation: bool = True
     zero_init: bool = False
+    he_init: bool = False
+    flow_scale: float = 1.0
 
     @classmethod
     def paper(cls) -> SuperSloMoConfig:
@@ -50,10 +64,12 @@ class SuperSloMoConfig(ModelConfig):
         """A quarter of every width (8 .. 128 channels, 2.49M parameters, about 3.25 GMAC per 256x256 pair).
 
         The depth stays: five poolings, so the coarsest level sees 1/32 of the frame and follows large motion,
-        and inputs are still multiples of 32. Two changes from `paper()`, both for short CPU runs: no LeakyReLU
-        on the outputs (flows may be negative) and `zero_init` (start from the time-weighted blend).
+        and inputs are still multiples of 32. Four changes from `paper()`, all for short CPU runs: no LeakyReLU
+        on the outputs (flows may be negative), `zero_init` (start from the time-weighted blend), and `he_init`
+        with `flow_scale` 16 (so that the flow U-Net learns flows of tens of pixels; see the attributes).
         """
-        return cls(widths=tuple(w // 4 for w in cls.widths), output_activation=False, zero_init=True)
+        return cls(widths=tuple(w // 4 for w in cls.widths), output_activation=False, zero_init=True,
+                   he_init=True, flow_scale=16.0)
 
     def __post_init__(self) -> None:
         # Tuples, so the config stays hashable and comparable after a round trip through a checkpoint.
@@ -68,6 +84,8 @@ class SuperSloMoConfig(ModelConfig):
             problems.append(f"every width must be at least 1, got {self.widths}")
         if any(k < 1 or k % 2 == 0 for k in self.kernels):
             problems.append(f"kernels must be odd (same padding), got {self.kernels}")
+        if not self.flow_scale > 0:
+            problems.append(f"flow_scale must be positive, got {self.flow_scale}")
         if problems:
             raise ValueError("Invalid SuperSloMoConfig: " + "; ".join(problems))
 

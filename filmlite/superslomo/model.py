@@ -107,6 +107,8 @@ class SuperSloMo(nn.Module):
         check_frame_pair("Super SloMo", x0, x1, self.config.alignment,
                          f"its U-Nets halve them {len(self.config.widths) - 1} times")
         flows = self.flow_net(torch.cat([x0, x1], dim=1))  # (b, 4, h, w)
+        if self.config.flow_scale != 1:  # the lite model's (see SuperSloMoConfig.flow_scale)
+            flows = flows * self.config.flow_scale
         return flows[:, :2], flows[:, 2:]
 
     def at_time(self, x0: torch.Tensor, x1: torch.Tensor, flow01: torch.Tensor, flow10: torch.Tensor,

@@ -42,6 +42,10 @@ class UNet(nn.Module):
             width = widths[level]
             self.decoder.append(nn.ModuleList([conv(widths[level + 1], width, 3), conv(2 * width, width, 3)]))
         self.out = conv(widths[0], out_channels, 3)
+        if config.he_init:  # every convolution before the last (see SuperSloMoConfig.he_init)
+            for layer in self.modules():
+                if isinstance(layer, nn.Conv2d) and layer is not self.out:
+                    nn.init.kaiming_normal_(layer.weight, a=config.leaky_slope, nonlinearity="leaky_relu")
         if config.zero_init:
             nn.init.zeros_(self.out.weight)
 

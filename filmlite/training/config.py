@@ -169,9 +169,11 @@ RECIPES = {
     # optimiser and schedule (AdamW, weight decay 1e-3, warmup then cosine); Super SloMo-lite FILM's (Adam and
     # the staircase, close to Super SloMo's own Adam with two drops by 10x). Run from scratch, rife-lite learns
     # almost no flow: targets at many times, and motions up to 48 px from the first step, both stall it
-    # (benchmarks/rife_flow_probe.py; benchmarks/README.md). The bundled RIFE-lite learnt its flows first at t = 1/2
+    # (benchmarks/flow_probe.py; benchmarks/README.md). The bundled RIFE-lite learnt its flows first at t = 1/2
     # on synthetic motions up to 16 px (--times middle --data synthetic --max-motion 16), then ran this recipe from
     # those weights (--init) for 5,000 steps: data/checkpoints/MODEL_CARD_rife-lite.md has the commands.
+    # Super SloMo-lite's flows stalled as well, for another reason: its deep U-Net's initial weights
+    # (SuperSloMoConfig.lite's he_init and flow_scale fixed it; benchmarks/README.md, flow_probe.py).
     "rife-lite": dict(model="rife-lite", times="any", steps=10_000, batch_size=8, crop=128, lr=2e-4,
                       optimizer="adamw", weight_decay=1e-3, schedule="cosine", warmup=500, max_motion=48.0,
                       synthetic_share=0.4, val_every=1000, checkpoint_every=250, warp_loss=0.0, flow_teacher=0.0),

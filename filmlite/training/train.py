@@ -264,6 +264,11 @@ def start(config: TrainConfig) -> Run:
     step, seconds, lineage = 0, 0.0, {}
     if ckpt_path.exists():
         ckpt = resumable_checkpoint(config, ckpt_path)
+        if ckpt.config != model.config:  # filmlite's configuration of that name changed since the run began
+            diff = ", ".join(f"{k}: {b!r} there, {a!r} now" for k, (a, b) in model.config.differences(ckpt.config).items())
+            raise ValueError(f"{ckpt_path} holds a {config.model} of another configuration ({diff}): filmlite's "
+                             f"{config.model} has changed since the run began. Resume it with --model-sizes naming "
+                             "the values there, or start a new run in another --out folder")
         load_state_dict_checked(model, ckpt.state_dict, str(ckpt_path))
         optimizer_state, scaler_state = ckpt.training_state["optimizer"], ckpt.training_state.get("scaler")
         step, seconds = int(ckpt.training_state["step"]), float(ckpt.training_state["seconds"])

@@ -1,30 +1,38 @@
-r"""Does RIFE-lite learn flow at all, and on what data? A probe where the true flow is known at every pixel.
+r"""Does a model's flow learn at all, and on what data? A probe where the true flow is known at every pixel.
 
-The bundled RIFE-lite (6,000 steps of the `rife-lite` recipe) finds almost no motion (`large_motion.py`: its flow
-error equals the motion). This trains a fresh `RIFEConfig.lite()` from scratch at t = 1/2 with RIFE's own loss
-(`filmlite.rife.loss.rife_loss`) and AdamW as in the recipe, on 128x128 triplets of one of two kinds:
+Written for RIFE-lite (`--model rife-lite`, the default), used for Super SloMo-lite too (`--model superslomo-lite`).
+The first bundled RIFE-lite (6,000 steps of the `rife-lite` recipe) and Super SloMo-lite found almost no motion
+(`large_motion.py`: their flow error equalled the motion). This trains a fresh lite model from scratch at t = 1/2
+with its own loss (`filmlite.rife.loss.rife_loss`, `filmlite.superslomo.loss.superslomo_loss`) and its recipe's
+optimiser (RIFE: AdamW, weight decay 1e-3; Super SloMo: Adam), on 128x128 triplets of one of two kinds:
 
 * `--train-on shifts` (default): crops of four scikit-image photos, the second frame shifted by an even number of
   pixels (at most `--max-shift` either way), so that the middle frame is an exact crop too;
 * `--train-on synthetic`: the recipe's synthetic scenes (`SyntheticTriplets`: pieces of photos turning, zooming and
   moving up to `--max-shift` px over a moving background); `--augment` augments either as the training loop does.
 
-Every 50 steps it prints the end-point error of the student's last Ft0 and of the teacher's against the true Ft0
-(half the shift), always on the same 16 shifted pairs that are never trained on, beside the error of a zero flow.
-A flow that learns falls below the zero-flow column. `--measure` trains nothing and measures trained models
-(run checkpoints, model files, or `rife`) on those pairs.
+Every 50 steps and at the end it prints the end-point error of the model's Ft0 against the true Ft0 (half the
+shift), always on the same 16 shifted pairs that are never trained on, beside the error of a zero flow: for RIFE the
+last student block's Ft0 and the privileged teacher's, for Super SloMo the flow U-Net's, made into Ft0 by the linear
+formula (Eq. 4). A flow that learns falls below the zero-flow column. `--sizes` replaces fields of the lite
+configuration (e.g. Super SloMo-lite as it was before `he_init` and `flow_scale`). `--measure` trains nothing and
+measures trained models (run checkpoints, model files, or `rife` and `superslomo`) on those pairs.
 
-    python benchmarks/rife_flow_probe.py --steps 1000                         # shifts up to 16 px
-    python benchmarks/rife_flow_probe.py --steps 1000 --train-on synthetic    # the recipe's scenes, up to 16 px
-    python benchmarks/rife_flow_probe.py --steps 1000 --max-shift 48
-    python benchmarks/rife_flow_probe.py --measure rife runs/rife-lite/model.pt
+    python benchmarks/flow_probe.py --steps 1000                         # RIFE-lite, shifts up to 16 px
+    python benchmarks/flow_probe.py --steps 1000 --train-on synthetic    # the recipe's scenes, up to 16 px
+    python benchmarks/flow_probe.py --steps 1000 --max-shift 48
+    python benchmarks/flow_probe.py --model superslomo-lite --steps 400
+    python benchmarks/flow_probe.py --model superslomo-lite --steps 400 --sizes '{"he_init": false, "flow_scale": 1}'
+    python benchmarks/flow_probe.py --measure rife superslomo runs/rife-lite/model.pt
 
-About 0.4-0.5 s a training step on one CPU thread. Results and dates: benchmarks/README.md.
+About 0.4-0.5 s a training step for RIFE-lite and 1 s for Super SloMo-lite on one CPU thread. Results and dates:
+benchmarks/README.md.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import time
 
 import numpy as np
@@ -33,6 +41,9 @@ import torch
 from filmlite.rife.config import RIFEConfig
 from filmlite.rife.loss import rife_loss
 from filmlite.rife.model import RIFE
+from filmlite.superslomo.config import SuperSloMoConfig
+from filmlite.superslomo.loss import superslomo_loss
+from filmlite.superslomo.model import SuperSloMo
 
 CROP = 128
 TIMES = {"middle": (0.5,), "any": (0.25, 0.5, 0.75)}  # the training targets' times (shifts; synthetic: its own)
@@ -101,19 +112,36 @@ def flow_error(flow: torch.Tensor, truth: torch.Tensor) -> float:
     return float((flow[:, :2, 16:-16, 16:-16] - truth).norm(dim=1).mean())
 
 
+def flow_t0(out) -> torch.Tensor:
+    """The model's estimate of Ft0 from its intermediates: RIFE's last student block's flows (Ft0 in channels 0-1),
+    Super SloMo's linear Ft0 (the flow U-Net's F01 and F10 through Eq. 4, before the refinement)."""
+    return out.flow_t0_linear if hasattr(out, "flow_t0_linear") else out.flows[-1]
+
+
+def build(name: str, zero_init: bool = True, sizes: dict | None = None):
+    """A fresh lite model, its loss function and its recipe's optimiser class and settings."""
+    if name == "rife-lite":
+        config = dataclasses.replace(RIFEConfig.lite(), zero_init=zero_init, **(sizes or {}))
+        return RIFE(config), rife_loss, torch.optim.AdamW, dict(weight_decay=1e-3)
+    if name == "superslomo-lite":
+        config = dataclasses.replace(SuperSloMoConfig.lite(), zero_init=zero_init, **(sizes or {}))
+        return SuperSloMo(config), superslomo_loss, torch.optim.Adam, dict(eps=1e-7)
+    raise ValueError(f"--model {name!r}: the probe trains rife-lite or superslomo-lite")
+
+
 def measure(models: list[str], shifts: list[int], seed: int = 0) -> list[dict]:
-    """The student's Ft0 error at t = 1/2 of each trained model, beside a zero flow's, for each largest shift."""
+    """The Ft0 error at t = 1/2 of each trained model (`flow_t0`), beside a zero flow's, for each largest shift."""
     from filmlite import load_pretrained
 
     images, rows = photos(), []
-    print("| model | shifts up to (px) | EPE student (px) | EPE of a zero flow (px) | mean length of its flow (px) |")
+    print("| model | shifts up to (px) | EPE of its Ft0 (px) | EPE of a zero flow (px) | mean length of its flow (px) |")
     print("|---|---|---|---|---|")
     for name in models:
         model = load_pretrained(name, device="cpu").eval()
         for shift in shifts:
             x0, x1, _, truth = fixed_pairs(images, shift, seed)
             with torch.no_grad():
-                flow = model.intermediates(x0, x1, 0.5).flows[-1]
+                flow = flow_t0(model.intermediates(x0, x1, 0.5))
             row = dict(model=name, shift=shift, student=flow_error(flow, truth),
                        zero=float(truth.norm(dim=1).mean()), length=float(flow[:, :2, 16:-16, 16:-16].norm(dim=1).mean()))
             rows.append(row)
@@ -123,7 +151,10 @@ def measure(models: list[str], shifts: list[int], seed: int = 0) -> list[dict]:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lr", type=float, default=2e-4, help="AdamW's learning rate (the rife-lite recipe: 2e-4)")
+    parser.add_argument("--model", choices=("rife-lite", "superslomo-lite"), default="rife-lite")
+    parser.add_argument("--sizes", default="", help="a JSON object of configuration fields that replace the lite "
+                                                    "model's, e.g. '{\"flow_scale\": 1}'")
+    parser.add_argument("--lr", type=float, default=2e-4, help="the optimiser's learning rate (both recipes: 2e-4)")
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--max-shift", type=int, default=16, help="largest shift between the inputs, in px")
     parser.add_argument("--train-on", choices=("shifts", "synthetic"), default="shifts",
@@ -134,38 +165,41 @@ def main(argv=None) -> None:
     parser.add_argument("--no-zero-init", action="store_true", help="PyTorch's default init of the last layers")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--measure", nargs="+", metavar="MODEL",
-                        help="train nothing: measure these RIFE models (files, or 'rife' for the bundled one) on the "
-                             "fixed shifted pairs of every --shifts")
+                        help="train nothing: measure these models (files, or 'rife' and 'superslomo' for the "
+                             "bundled ones) on the fixed shifted pairs of every --shifts")
     parser.add_argument("--shifts", type=int, nargs="+", default=[8, 16, 48], help="for --measure")
     args = parser.parse_args(argv)
     if args.measure:
         return measure(args.measure, args.shifts, args.seed)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    config = dataclasses.replace(RIFEConfig.lite(), zero_init=not args.no_zero_init)
-    model = RIFE(config)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-3)
+    model, loss_fn, optimizer_class, settings = build(args.model, not args.no_zero_init,
+                                                      json.loads(args.sizes) if args.sizes else None)
+    optimizer = optimizer_class(model.parameters(), lr=args.lr, **settings)
     images = photos()
     # the error is always measured on the same 16 shifted pairs, never trained on
     e0, e1, e_middle, truth = fixed_pairs(images, args.max_shift, args.seed)
 
-    print(f"RIFE-lite, zero init {config.zero_init}, lr {args.lr:g}, training on {args.train_on} up to "
+    changed = model.config.differences(type(model.config).lite())
+    print(f"{args.model}{f' with {changed}' if changed else ''}, lr {args.lr:g}, training on {args.train_on} up to "
           f"{args.max_shift} px{' augmented' if args.augment else ''}, t: {args.times}; error on 16 fixed shifted pairs "
           f"at t = 1/2")
-    print("| step | training loss | EPE student (px) | EPE teacher (px) | EPE of a zero flow (px) |")
+    print("| step | training loss | EPE of its Ft0 (px) | EPE teacher (px) | EPE of a zero flow (px) |")
     print("|---|---|---|---|---|")
     start, last = time.perf_counter(), float("nan")  # last: the training loss of the step before
     for step in range(args.steps + 1):
-        if step % 50 == 0:
+        if step % 50 == 0 or step == args.steps:
             with torch.no_grad():
                 seen = model.intermediates(e0, e1, 0.5, target=e_middle)
-            print(f"| {step} | {last:.4f} | {flow_error(seen.flows[-1], truth):.2f} | "
-                  f"{flow_error(seen.teacher_flow, truth):.2f} | {float(truth.norm(dim=1).mean()):.2f} |", flush=True)
+            teacher = getattr(seen, "teacher_flow", None)  # RIFE's privileged teacher; Super SloMo has none
+            print(f"| {step} | {last:.4f} | {flow_error(flow_t0(seen), truth):.2f} | "
+                  f"{'-' if teacher is None else f'{flow_error(teacher, truth):.2f}'} | "
+                  f"{float(truth.norm(dim=1).mean()):.2f} |", flush=True)
         if step == args.steps:
             break
         x0, x1, target, t = training_batch(args, images, rng, step)
         out = model.intermediates(x0, x1, t, target=target)
-        loss, _ = rife_loss(out, x0, x1, target)
+        loss, _ = loss_fn(out, x0, x1, target)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
