@@ -21,6 +21,7 @@ DIS's flow length, since no true flow exists there).
     python benchmarks/large_motion.py --magnitudes 32 128 --no-real   # a quick look
     python benchmarks/large_motion.py --levels --no-real              # also the flow's error after every level
     python benchmarks/large_motion.py --pan --size 448x768 --no-real  # the easy case: the whole frame pans
+    python benchmarks/large_motion.py --pyramid-levels 8 --no-real    # FILM's weights in a deeper pyramid
 
 The goals (issue 13): at least DIS + 1 dB at every motion from 32 to 128 px and at least DIS at 192 px, with the
 model's flow error under 10% of the motion up to 128 px. Needs OpenCV (`pip install opencv-python-headless`).
@@ -186,12 +187,23 @@ def main(argv=None) -> dict:
     parser.add_argument("--levels", action="store_true",
                         help="also the flow's EPE at every pyramid level (FILM) or block (RIFE): where the estimate "
                              "goes wrong")
+    parser.add_argument("--pyramid-levels", type=int,
+                        help="FILM only: run its weights in a pyramid this deep instead of its own "
+                             "(filmlite.film.model.with_pyramid_levels; the shared predictor serves the new levels)")
     parser.add_argument("--json", help="also write every number to this file")
     args = parser.parse_args(argv)
     height, _, width = args.size.partition("x")
     size = (int(height), int(width))
 
     model = filmlite.load_pretrained(args.checkpoint).eval()
+    if args.pyramid_levels:
+        from filmlite.film import FILM
+        from filmlite.film.model import with_pyramid_levels
+
+        if not isinstance(model, FILM):
+            parser.error(f"--pyramid-levels changes a FILM's pyramid; {args.checkpoint} is a {type(model).__name__}")
+        print(f"Its weights in a pyramid of {args.pyramid_levels} levels instead of {model.config.pyramid_levels}\n")
+        model = with_pyramid_levels(model, args.pyramid_levels)
     started = time.perf_counter()
     table = synthetic_table(model, args.magnitudes, args.scenes, size, pan=args.pan)
     print(f"Exact translation scenes{' (whole-frame pans)' if args.pan else ''}, {size[0]}x{size[1]}, {args.scenes} "

@@ -249,3 +249,18 @@ def test_the_weight_sharing_script_writes_what_notebook_04_reads(tmp_path):
     assert result["runs"]["unshared"]["parameters"] > result["runs"]["shared"]["parameters"]
     with pytest.raises(FileNotFoundError, match="benchmarks/weight_sharing.py"):
         course.load_sharing_result(tmp_path / "missing.json")
+
+
+def test_main_runs_a_film_in_a_deeper_pyramid_and_refuses_it_for_other_models(tiny_checkpoint, tmp_path, capsys):
+    from filmlite import save_checkpoint
+    from filmlite.rife import RIFE, RIFEConfig
+
+    result = large_motion.main(["--checkpoint", str(tiny_checkpoint), "--pyramid-levels", "5", "--magnitudes", "8",
+                                "--scenes", "1", "--size", "128x192", "--no-real", "--levels"])
+    out = capsys.readouterr().out
+    assert "pyramid of 5 levels instead of 4" in out
+    assert len(result["synthetic"]) == 1 and "level 4" in result["levels"][0]  # levels 0-4: five
+    rife = save_checkpoint(tmp_path / "rife.pt", RIFE(RIFEConfig.lite()))
+    with pytest.raises(SystemExit):
+        large_motion.main(["--checkpoint", str(rife), "--pyramid-levels", "8", "--no-real"])
+    assert "changes a FILM's pyramid" in capsys.readouterr().err

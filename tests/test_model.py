@@ -211,3 +211,38 @@ def test_film_offers_the_interface_every_interpolator_offers():
     assert registry.get("film").model is FILM and registry.get("film").config is FILMConfig
     config = FILMConfig.lite()
     assert FILMConfig.from_dict(config.to_dict()) == config and config.alignment == 64
+
+
+def test_with_pyramid_levels_keeps_the_weights_and_grows_the_pyramid(tiny_model):
+    from filmlite.film.model import with_pyramid_levels
+    from filmlite.film.pyramid import image_pyramid
+
+    model = unzero(FILM(TINY)).eval()
+    x0, x1 = torch.rand(2, 1, 3, 64, 64)
+    same = with_pyramid_levels(model, TINY.pyramid_levels)
+    deeper = with_pyramid_levels(model, TINY.pyramid_levels + 1)
+    assert deeper.config.pyramid_levels == 5 and not deeper.training
+    for name, value in model.state_dict().items():
+        assert torch.equal(deeper.state_dict()[name], value)
+    with torch.no_grad():
+        torch.testing.assert_close(same(x0, x1), model(x0, x1))
+        out = deeper.intermediates(x0, x1)
+        # a level's features do not depend on the coarser levels: the four finest are the original model's
+        for a, b in zip(deeper.extract(image_pyramid(x0, 5))[:4], model.extract(image_pyramid(x0, 4))):
+            torch.testing.assert_close(a, b)
+        # the new coarsest level is served by the shared predictor, on that level's features
+        features0, features1 = out.feature_pyramid0, out.feature_pyramid1
+        torch.testing.assert_close(out.forward_flows[4], model.predict_flow.shared(features0[4], features1[4]))
+    assert len(out.forward_flows) == 5 and out.output.shape == x0.shape
+    assert not torch.allclose(out.output, model(x0, x1))
+
+
+def test_with_pyramid_levels_refuses_what_cannot_grow(tiny_model):
+    from filmlite.film.model import with_pyramid_levels
+
+    unshared = FILM(dataclasses.replace(TINY, specialized_levels=4, flow_convs=(1, 2, 2, 2, 2),
+                                        flow_filters=(4, 6, 8, 8, 8)))
+    with pytest.raises(ValueError, match="no weight sharing"):
+        with_pyramid_levels(unshared, 5)
+    with pytest.raises(ValueError, match="fusion_pyramid_levels"):
+        with_pyramid_levels(tiny_model, 2)

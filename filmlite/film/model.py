@@ -139,6 +139,35 @@ class FILM(nn.Module):
         return count_parameters(self)
 
 
+def with_pyramid_levels(model: FILM, levels: int) -> FILM:
+    """`model`'s weights in a pyramid `levels` deep instead of `model.config.pyramid_levels` deep.
+
+    Nothing in FILM's weights fixes the depth of its pyramid: the encoder is the same at every level (Sec. 3.1) and
+    one flow predictor serves every level coarser than the specialised ones (Sec. 3.2). A deeper pyramid at test
+    time halves once more the motion its coarsest level sees, which is how a scale-agnostic design is meant to
+    reach larger motion in larger frames. A model without the sharing (`FILMConfig.lite_unshared()`) has a
+    predictor per level and cannot grow. Frames must then be multiples of 2^(levels - 1) (`filmlite.interpolate`
+    pads them). The new model shares nothing with `model`: its weights are copies.
+    """
+    import dataclasses
+
+    if model.predict_flow.shared is None:
+        raise ValueError(f"this FILM gives each of its {model.config.pyramid_levels} levels its own flow predictor "
+                         "(no weight sharing), so it has no predictor for a level it was not built with; only a "
+                         "model with FILM's shared coarse predictor (specialized_levels < pyramid_levels) can change "
+                         "its pyramid's depth")
+    config = dataclasses.replace(model.config, pyramid_levels=levels)  # FILMConfig checks the new depth
+    if config.pyramid_levels <= config.specialized_levels:
+        raise ValueError(f"pyramid_levels={levels} leaves no level for the shared flow predictor: use more than "
+                         f"specialized_levels ({config.specialized_levels})")
+    other = FILM(config)
+    other.load_state_dict(model.state_dict())
+    if hasattr(model, "metadata"):
+        other.metadata = dict(model.metadata)
+    parameter = next(model.parameters())
+    return other.to(parameter.device).train(model.training)
+
+
 # ---- not FILM: the lite configuration's residual output (FILMConfig.residual_output) ----------------------------
 def start_from_average(model: FILM) -> None:
     """Zero the last layer of every flow predictor and of the decoder: the untrained network predicts zero flow and
