@@ -107,6 +107,9 @@ def test_time_table_pairs_each_method_with_the_reference_frame_by_frame():
         course.time_table(rows, reference="FILM")
     fig = course.plot_time_table(table, reference="ref")
     assert len(fig.axes) == 2
+    # one legend for the figure, naming every method once, and none inside the panels (where it hid error bars)
+    assert len(fig.legends) == 1 and [t.get_text() for t in fig.legends[0].get_texts()] == ["a", "ref"]
+    assert all(ax.get_legend() is None for ax in fig.axes)
 
 
 def test_worst_against_best_finds_the_largest_shortfall_and_who_did_better():

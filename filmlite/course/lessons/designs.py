@@ -86,7 +86,8 @@ def plot_time_table(table: Sequence[dict], reference: str, size: tuple[float, fl
                    capsize=3, label=m, color=f"C{methods.index(m)}")
         ax.set_xticks(x, [f"t = {row['t']}" if row["t"] != "both" else "both times" for row in table])
         ax.grid(alpha=0.3, axis="y")
-        ax.legend(fontsize=8)
+    # one legend for both panels (a method has one colour in both), beside them: inside, it hid the error bars
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     axes[1].axhline(0, color="black", lw=0.8)
     axes[0].set_title("PSNR (dB): mean and 95% interval", fontsize=10)
     axes[1].set_title(f"margin over {reference} (dB), paired per frame", fontsize=10)
