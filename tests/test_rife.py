@@ -333,7 +333,7 @@ def test_the_flow_teacher_targets_eq_4_of_dis_flows_and_teaches_only_the_first_h
     by_hand = float(target.abs().mean())  # zero flows miss the whole target
     assert float(objective.flow_teacher_loss([torch.zeros_like(target)], target)) == pytest.approx(by_hand)
 
-    config = SimpleNamespace(loss="l1", warp_loss=0.0, flow_teacher=1.0)
+    config = SimpleNamespace(loss="l1", warp_loss=0.0, warp_levels="fusion", flow_teacher=1.0)
     model = RIFE(RIFEConfig.lite())
     teach = objective.RIFEObjective(model, config)
     frames = torch.rand(3, 2, 3, 64, 64)
@@ -343,11 +343,43 @@ def test_the_flow_teacher_targets_eq_4_of_dis_flows_and_teaches_only_the_first_h
     assert set(late) == {"reconstruction", "teacher", "distillation"}
 
 
-def test_rife_takes_the_flow_teacher_but_not_films_other_helpers():
+def test_rife_takes_the_flow_teacher_and_the_warp_loss_but_not_films_other_helpers():
     from types import SimpleNamespace
 
     from filmlite.rife.objective import RIFEObjective
 
-    with pytest.raises(ValueError, match="warp_loss belong to FILM's objective.*--warp-loss 0"):
-        RIFEObjective(RIFE(RIFEConfig.lite()), SimpleNamespace(loss="l1", warp_loss=1.0, flow_teacher=1.0))
-    RIFEObjective(RIFE(RIFEConfig.lite()), SimpleNamespace(loss="l1", warp_loss=0.0, flow_teacher=1.0))
+    def config(**changes):
+        return SimpleNamespace(**{"loss": "l1", "warp_loss": 1.0, "warp_levels": "fusion", "flow_teacher": 1.0,
+                                  **changes})
+
+    with pytest.raises(ValueError, match="warp_levels belong to FILM's objective.*--warp-levels fusion"):
+        RIFEObjective(RIFE(RIFEConfig.lite()), config(warp_levels="all"))
+    with pytest.raises(ValueError, match="loss belong to FILM's objective.*--loss l1"):
+        RIFEObjective(RIFE(RIFEConfig.lite()), config(loss="vgg"))
+    objective = RIFEObjective(RIFE(RIFEConfig.lite()), config())
+    frames = torch.rand(3, 2, 3, 64, 64)
+    _, parts = objective(frames[0], frames[1], frames[2], torch.full((2,), 0.5), progress=0.7)
+    assert set(parts) == {"reconstruction", "teacher", "distillation", "warp"}
+
+
+def test_pyramid_warp_loss_matches_a_direct_computation_and_rewards_the_true_flow():
+    from filmlite.film.pyramid import image_pyramid
+    from filmlite.rife.objective import pyramid_warp_loss
+
+    image = torch.rand(1, 3, 64, 64)
+    x0, x1 = image[..., :, 0:48], image[..., :, 16:64]  # the view pans 16 px right: the scene moves left
+    middle = image[..., :, 8:56]  # the true frame at t = 1/2: middle[x] = x0[x + 8] = x1[x - 8]
+    true = torch.zeros(1, 4, 64, 48)
+    true[:, 0], true[:, 2] = 8.0, -8.0  # Ft0 reads x0 8 px to the right, Ft1 reads x1 8 px to the left
+    x0, x1, middle, true = (x[..., :48, :] for x in (x0, x1, middle, true))  # 48x48
+    zero = torch.zeros_like(true)
+    # direct: with zero flow each input is compared as it is, level by level, against the pooled middle
+    direct = torch.stack([(a - m).abs().mean() + (b - m).abs().mean() for a, b, m in zip(
+        image_pyramid(x0, 3), image_pyramid(x1, 3), image_pyramid(middle, 3))]).mean()
+    assert float(pyramid_warp_loss([zero], x0, x1, middle, levels=3)) == pytest.approx(float(direct), rel=1e-6)
+    assert float(pyramid_warp_loss([zero, true], x0, x1, middle, levels=3)) == pytest.approx(
+        (float(direct) + float(pyramid_warp_loss([true], x0, x1, middle, levels=3))) / 2, rel=1e-6)
+    # the true flow lines both inputs up with the middle but for the 8 px border strip each warp must invent
+    assert float(pyramid_warp_loss([true], x0, x1, middle, levels=3)) < 0.3 * float(direct)
+
+

@@ -251,6 +251,43 @@ def test_warp_loss_is_zero_for_a_perfect_flow_and_matches_a_direct_computation()
     assert float(objective.warp_loss(stages, target)) == pytest.approx(0.1)
 
 
+def test_warp_loss_at_all_levels_also_warps_the_coarse_images_by_their_own_flows():
+    from filmlite.film.model import FILMIntermediates
+    from filmlite.film.pyramid import image_pyramid
+    target = torch.rand(2, 3, 32, 32)
+    middles = image_pyramid(target, 3)  # 32, 16, 8 px; the first two are the "fusion levels"
+    perfect = [torch.cat([m, torch.zeros(2, 4, *m.shape[-2:])], 1) for m in middles[:2]]
+    coarse = middles[2]
+    moved = torch.roll(coarse, 1, dims=-1)  # input 0 at the coarse level: the middle moved 1 px right
+    zero = torch.zeros(2, 2, 8, 8)
+    back = torch.zeros(2, 2, 8, 8)
+    back[:, 0] = 2.0  # input 0 is read at x + 0.5 * 2: exactly the middle but in the last column (border)
+
+    def stages(image0, backward_flow):
+        return FILMIntermediates([None, None, image0], [None, None, coarse], None, None, None, None,
+                                 [None, None, zero], [None, None, backward_flow], warped0=perfect, warped1=perfect,
+                                 aligned_pyramid=None, output=None)
+
+    assert float(objective.warp_loss(stages(moved, zero), target)) == 0.0  # the fusion levels alone are perfect
+    assert float(objective.warp_loss(stages(coarse, zero), target, all_levels=True)) == 0.0
+    missed = (moved - coarse).abs().mean()  # zero flow at the coarse level: input 0 is off by the whole motion
+    assert float(objective.warp_loss(stages(moved, zero), target, all_levels=True)) == pytest.approx(float(missed) / 3)
+    border = (coarse[..., -2] - coarse[..., -1]).abs().sum() / coarse.numel()  # the flow follows it but for the border
+    assert float(objective.warp_loss(stages(moved, back), target, all_levels=True)) == pytest.approx(
+        float(border) / 3, abs=1e-6)
+
+
+def test_warp_levels_is_checked_and_trains(tmp_path):
+    with pytest.raises(ValueError, match="warp_levels must be fusion .* or all"):
+        TrainConfig(warp_levels="coarse", warp_loss=1.0)
+    with pytest.raises(ValueError, match="--warp-loss 1"):
+        TrainConfig(warp_levels="all")
+    config = dataclasses.replace(TINY, residual_output=True)
+    log = train(tiny_config(tmp_path, warp_loss=1.0, warp_levels="all", model_sizes=json.dumps(config.to_dict())),
+                progress=False)
+    assert all("warp" in e for e in log["train"])
+
+
 def test_teacher_loss_follows_dis_flow_per_level():
     pytest.importorskip("cv2")
     from filmlite.training.data import load_photo

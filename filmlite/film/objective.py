@@ -20,23 +20,35 @@ import torch
 from torch import nn
 
 from .pyramid import image_pyramid
+from .model import TIME
+from .warp import warp
 
 TEACHER_SHARE = 0.5  # the flow teacher guides the first half of a run; the second half is FILM's loss alone
 
 
-def warp_loss(stages, target: torch.Tensor) -> torch.Tensor:
-    """Mean over the fusion levels of L1(warped input 0, middle) + L1(warped input 1, middle), with the
-    middle frame average-pooled to each level like the image pyramid.
+def warp_loss(stages, target: torch.Tensor, all_levels: bool = False) -> torch.Tensor:
+    """Mean over the fusion levels (`all_levels`: over every pyramid level) of L1(warped input 0, middle) +
+    L1(warped input 1, middle), with the middle frame average-pooled to each level like the image pyramid.
 
     Not in FILM, which trains the flow only through the decoder's output. It tells every pyramid level
     directly how well its flow lines the inputs up with the true middle frame; at coarse levels, where a
     large motion is only a few pixels, that gradient is informative, which is what lets a short run learn
     motion instead of settling on a blend. Occluded pixels cannot match and add a constant floor.
+
+    The fusion levels stop short of the coarsest ones (5 of lite's 7), whose shared predictor finds the large
+    motions; their flows then learn only through the finer levels', where a bilinear warp's gradient reaches
+    about a pixel of that level. `all_levels` also warps the images of the levels below the fusion levels by
+    their own flows (the features are not needed there), so each coarse level is told directly how well it
+    aligned the inputs, a reach of a pixel of *its* size (64 px of the frame at level 6).
     """
-    levels = len(stages.warped0)
+    levels = len(stages.image_pyramid0) if all_levels else len(stages.warped0)
     middles = image_pyramid(target, levels)
+    warped0, warped1 = list(stages.warped_images0), list(stages.warped_images1)
+    for i in range(len(warped0), levels):
+        warped0.append(warp(stages.image_pyramid0[i], TIME * stages.backward_flows[i]))
+        warped1.append(warp(stages.image_pyramid1[i], TIME * stages.forward_flows[i]))
     terms = [(w0.float() - m).abs().mean() + (w1.float() - m).abs().mean()
-             for w0, w1, m in zip(stages.warped_images0, stages.warped_images1, middles)]
+             for w0, w1, m in zip(warped0, warped1, middles)]
     return torch.stack(terms).mean()
 
 
@@ -73,6 +85,7 @@ class FILMObjective(nn.Module):
         super().__init__()
         self.model = model
         self.warp_weight, self.teacher_weight = train_config.warp_loss, train_config.flow_teacher
+        self.warp_all_levels = train_config.warp_levels == "all"
         if self.teacher_weight > 0:
             try:
                 import cv2  # noqa: F401
@@ -99,7 +112,7 @@ class FILMObjective(nn.Module):
             prediction = self.model(x0, x1)
         loss, parts = self.criterion(prediction.float(), target, progress)
         if self.warp_weight > 0:
-            warping = warp_loss(stages, target)
+            warping = warp_loss(stages, target, self.warp_all_levels)
             loss = loss + self.warp_weight * warping
             parts["warp"] = float(warping.detach())
         if teach:

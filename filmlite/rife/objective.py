@@ -8,6 +8,14 @@ gives F01 and F10 between the inputs (on the CPU, about 2 ms a 128x128 pair), Su
 turns them into the flows from time t, Ft0 and Ft1, and every student block's flows are pulled towards them by
 an L1 loss, for the first half of the run only (as FILM-lite's teacher); the second half is RIFE's loss alone.
 Where motion is not linear or DIS is wrong (occlusions, large motion) this teaches errors, which is why it stops.
+
+**The pyramid warp loss (not in the paper either; `--warp-loss W`).** RIFE's loss looks at the output only, at
+full size, where the gradient of a bilinear warp reaches about one pixel: a flow that misses a 40 px motion by
+30 px gets no useful signal from it, and the flows learn large motion slowly. `pyramid_warp_loss` warps each
+input by every student block's flow at every level of an image pyramid (2x2 average pooling, as FILM's) and
+compares it with the true frame pooled alike: at level k a pixel is 2^k pixels of the frame, so the coarse
+levels tell the flows which way a large motion goes. It is FILM-lite's warp loss
+(`filmlite.film.objective.warp_loss`) applied to RIFE's intermediate flows.
 """
 from __future__ import annotations
 
@@ -15,6 +23,8 @@ import torch
 from torch import nn
 
 from ..film.objective import TEACHER_SHARE
+from ..film.pyramid import image_pyramid
+from ..film.warp import warp
 from ..superslomo.model import intermediate_flows
 from ..training.objective import refuse_film_settings
 from .loss import rife_loss
@@ -36,19 +46,35 @@ def flow_teacher_loss(flows: list[torch.Tensor], target_flow: torch.Tensor) -> t
     return torch.stack([(flow.float() - target_flow).abs().mean() for flow in flows]).mean()
 
 
+def pyramid_warp_loss(flows: list[torch.Tensor], x0: torch.Tensor, x1: torch.Tensor, target: torch.Tensor,
+                      levels: int = 5) -> torch.Tensor:
+    """Mean over the student blocks' `flows` and over `levels` pyramid levels of L1(input 0 warped by Ft0, It) +
+    L1(input 1 warped by Ft1, It), images and flows 2x2-average-pooled to each level (flows also divided by
+    2^k: they are in pixels of their level)."""
+    images0, images1, middles = image_pyramid(x0, levels), image_pyramid(x1, levels), image_pyramid(target, levels)
+    terms = []
+    for flow in flows:
+        for k, level_flow in enumerate(image_pyramid(flow.float(), levels)):
+            level_flow = level_flow / 2**k  # (b, 4, h / 2^k, w / 2^k)
+            terms.append((warp(images0[k], level_flow[:, :2]) - middles[k]).abs().mean()
+                         + (warp(images1[k], level_flow[:, 2:4]) - middles[k]).abs().mean())
+    return torch.stack(terms).mean()
+
+
 class RIFEObjective(nn.Module):
     """`rife_loss` on the model's intermediates at each target's time, plus the DIS flow teacher when
-    `train_config.flow_teacher` > 0, during the first `TEACHER_SHARE` of the run."""
+    `train_config.flow_teacher` > 0, during the first `TEACHER_SHARE` of the run, and the pyramid warp loss
+    when `train_config.warp_loss` > 0."""
 
     def __init__(self, model: nn.Module, train_config):
         super().__init__()
         teacher_weight = train_config.flow_teacher
-        refuse_film_settings(model, train_config, allowed=("flow_teacher",))
+        refuse_film_settings(model, train_config, allowed=("flow_teacher", "warp_loss"))
         if teacher_weight > 0:
             from ..evaluation.baselines import _cv2
 
             _cv2()  # OpenCV missing: say so before training starts
-        self.model, self.teacher_weight = model, teacher_weight
+        self.model, self.teacher_weight, self.warp_weight = model, teacher_weight, train_config.warp_loss
 
     def forward(self, x0: torch.Tensor, x1: torch.Tensor, target: torch.Tensor, t: torch.Tensor,
                 progress: float) -> tuple[torch.Tensor, dict[str, float]]:
@@ -58,5 +84,9 @@ class RIFEObjective(nn.Module):
             teaching = flow_teacher_loss(out.flows, linear_flow_target(x0, x1, out.t))
             loss = loss + self.teacher_weight * teaching
             parts["flow_teacher"] = float(teaching.detach())
+        if self.warp_weight > 0:
+            warping = pyramid_warp_loss(out.flows, x0.float(), x1.float(), target)
+            loss = loss + self.warp_weight * warping
+            parts["warp"] = float(warping.detach())
         return loss, parts
 

@@ -27,8 +27,9 @@ class TrainConfig:
     model: str = field(default="lite", metadata={"help": "the model and its size (filmlite.registry): FILM's lite (1.1M "
                                                          "parameters), film (34.4M) or lite-unshared (lite without "
                                                          "weight sharing, an ablation); superslomo, superslomo-lite, "
-                                                         "rife, rife-m, rife-lite (these train with --loss l1 "
-                                                         "--warp-loss 0 --flow-teacher 0; all but rife take any t, "
+                                                         "rife, rife-m, rife-lite (these train with --loss l1, "
+                                                         "Super SloMo with --warp-loss 0 --flow-teacher 0 too; all "
+                                                         "but rife take any t, "
                                                          "so --times any: see the recipes rife-lite and "
                                                          "superslomo-lite)"})
     model_sizes: str = field(default="", metadata={"help": "a JSON object of configuration fields that replace those of "
@@ -47,8 +48,14 @@ class TrainConfig:
                                                                  "cosine to lr/100)"})
     warmup: int = field(default=0, metadata={"help": "steps over which the rate rises from 0 (cosine schedule)"})
     loss: str = field(default="l1", metadata={"help": "l1, vgg (L1 + perceptual) or style (L1 + perceptual + Gram)"})
-    warp_loss: float = field(default=0.0, metadata={"help": "weight of the per-level warp loss (not in FILM; 0 "
-                                                            "trains as FILM does, the CPU recipes use 1)"})
+    warp_loss: float = field(default=0.0, metadata={"help": "weight of the per-level warp loss (in neither FILM "
+                                                            "nor RIFE; 0 trains as they do, FILM's CPU recipes use 1; "
+                                                            "RIFE's version warps by each block's flows on an image "
+                                                            "pyramid)"})
+    warp_levels: str = field(default="fusion", metadata={"help": "where the warp loss looks: fusion (the "
+                                                                  "fusion_pyramid_levels finest levels) or all (every "
+                                                                  "pyramid level, the coarse ones that find large "
+                                                                  "motion too)"})
     flow_teacher: float = field(default=0.0, metadata={"help": "weight of the DIS optical flow teacher over the first "
                                                                "half of the run (FILM and RIFE; not in either paper; "
                                                                "needs OpenCV)"})
@@ -93,6 +100,12 @@ class TrainConfig:
         if self.times not in ("middle", "any"):
             raise ValueError(f"times must be middle (t = 1/2, FILM) or any (targets anywhere between the inputs, "
                              f"for models that take t), got {self.times!r}")
+        if self.warp_levels not in ("fusion", "all"):
+            raise ValueError(f"warp_levels must be fusion (the fusion levels) or all (every pyramid level), got "
+                             f"{self.warp_levels!r}")
+        if self.warp_levels == "all" and not self.warp_loss:
+            raise ValueError("warp_levels all sets where the warp loss looks, and the warp loss is off: pass "
+                             "--warp-loss 1 with it, or leave --warp-levels at fusion")
         if self.optimizer not in ("adam", "adamw"):
             raise ValueError(f"optimizer must be adam or adamw, got {self.optimizer!r}")
         if self.weight_decay and self.optimizer != "adamw":
@@ -192,8 +205,8 @@ RECIPES = {
 }
 
 # The settings a resumed run must share with its checkpoint (others, such as steps or val_every, may change).
-RUN_SETTINGS = ("model", "model_sizes", "data", "batch_size", "crop", "loss", "warp_loss", "flow_teacher", "seed",
-                "max_motion", "synthetic_share", "init", "times", "optimizer", "weight_decay")
+RUN_SETTINGS = ("model", "model_sizes", "data", "batch_size", "crop", "loss", "warp_loss", "warp_levels",
+                "flow_teacher", "seed", "max_motion", "synthetic_share", "init", "times", "optimizer", "weight_decay")
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:

@@ -19,14 +19,16 @@ from torch import nn
 
 def refuse_film_settings(model: nn.Module, train_config, allowed: tuple[str, ...] = ()) -> None:
     """The warp loss, the flow teacher and the VGG losses are FILM's objective's: refuse them for another model,
-    but those in `allowed` (RIFE's objective has a flow teacher of its own)."""
+    but those in `allowed` (RIFE's objective has a flow teacher and a warp loss of its own). FILM's warp levels
+    (`warp_levels` all) are refused for every other model."""
     helpers = {"loss": train_config.loss != "l1", "warp_loss": train_config.warp_loss > 0,
-               "flow_teacher": train_config.flow_teacher > 0}
+               "warp_levels": train_config.warp_levels != "fusion", "flow_teacher": train_config.flow_teacher > 0}
     asked = [name for name, on in helpers.items() if on and name not in allowed]
     if asked:
-        flags = {"loss": "--loss l1", "warp_loss": "--warp-loss 0", "flow_teacher": "--flow-teacher 0"}
+        flags = {"loss": "--loss l1", "warp_loss": "--warp-loss 0", "warp_levels": "--warp-levels fusion",
+                 "flow_teacher": "--flow-teacher 0"}
         raise ValueError(f"{', '.join(asked)} belong to FILM's objective, not {type(model).__name__}'s; train "
-                         f"it with {' '.join(flags[name] for name in helpers if name not in allowed)}")
+                         f"it with {' '.join(flags[name] for name in asked)}")
 
 
 class L1Objective(nn.Module):
