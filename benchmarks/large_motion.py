@@ -37,7 +37,7 @@ import time
 import torch
 
 import filmlite
-from filmlite.evaluation.baselines import average_frames, dis_flow, dis_flow_interpolate
+from filmlite.evaluation.baselines import average_frames, dis_flow, dis_flow_interpolate, motion_extent
 from filmlite.training.data import SAMPLE_CLIPS, VideoTriplets, translation_scenes
 from filmlite.evaluation.flows import motion_flows
 from filmlite.evaluation.metrics import psnr
@@ -116,11 +116,6 @@ def level_table(model, magnitudes, scenes: int, size: tuple[int, int], seed: int
     return table
 
 
-def motion_of(x0: torch.Tensor, x1: torch.Tensor) -> float:
-    """How far things move between two frames: the 95th percentile of DIS's flow length, in pixels."""
-    return float(dis_flow(x0, x1).norm(dim=1).flatten().quantile(0.95))
-
-
 def real_table(model, gaps=REAL_GAPS, bins=REAL_BINS, max_side: int | None = 640, stride: int = 4) -> list[dict]:
     """Held-out triplets (i, i+s, i+2s) of every clip for s in `gaps`, grouped by their motion."""
     groups: dict[int, list[dict]] = {}
@@ -132,7 +127,7 @@ def real_table(model, gaps=REAL_GAPS, bins=REAL_BINS, max_side: int | None = 640
                 continue
             for k in range(len(clip)):
                 x0, middle, x1 = (frame[None] for frame in clip[k])
-                motion = motion_of(x0, x1)
+                motion = motion_extent(x0, x1)
                 output, _ = run_model(model, x0, x1)
                 frames = {"model": output, "DIS": dis_flow_interpolate(x0, x1), "averaging": average_frames(x0, x1)}
                 row = {m: float(psnr(f, middle)) for m, f in frames.items()}

@@ -18,6 +18,11 @@ frame (after one warm-up call; the model on `filmlite.default_device()`, DIS on 
     python benchmarks/quality.py --official film_net_fp32.pt  # the official FILM weights (PyTorch port)
     python benchmarks/quality.py --random-lite --limit 2      # smoke test: an UNTRAINED model, numbers meaningless
     python benchmarks/quality.py --json quality.json          # also save every number
+    python benchmarks/quality.py --checkpoint rife --per-triplet   # and a row per triplet: where does it lose?
+
+`--per-triplet` adds a table of every triplet with how far things move in it (`motion_extent`: the 95th percentile
+of DIS's flow length between the inputs), so a loss can be traced to the frames it comes from: large motion, or
+small motion that must be followed precisely.
 
 Needs OpenCV for the DIS baseline (`pip install opencv-python-headless`).
 """
@@ -34,7 +39,7 @@ from collections import defaultdict
 import torch
 
 import filmlite
-from filmlite.evaluation.baselines import average_frames, dis_flow_interpolate
+from filmlite.evaluation.baselines import average_frames, dis_flow_interpolate, motion_extent
 from filmlite.training.data import heldout_triplets
 from filmlite.evaluation.scoring import model_method, predict_all, score_triplets
 
@@ -89,6 +94,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--max-side", type=int, default=640, help="passed to heldout_triplets (default 640)")
     parser.add_argument("--limit", type=int, help="score only the first LIMIT triplets of each clip (quick runs)")
     parser.add_argument("--json", metavar="OUT", help="also write every number to this JSON file")
+    parser.add_argument("--per-triplet", action="store_true",
+                        help="also print every triplet's scores beside how far things move in it (DIS, 95th percentile)")
     args = parser.parse_args(argv)
 
     model, description = load_model(args)
@@ -115,6 +122,8 @@ def main(argv=None) -> dict:
     rows = score_triplets(methods, triplets)
     for row, (_, _, triplet) in zip(rows, triplets):
         row["height"], row["width"] = triplet.shape[-2:]
+        if args.per_triplet:
+            row["motion_px"] = motion_extent(triplet[0], triplet[2])
     timings = {m: [r["seconds"][m] for r in rows] for m in METHODS}
 
     clips = {}
@@ -131,6 +140,13 @@ def main(argv=None) -> dict:
         scores = " | ".join(f"{s['psnr'][m]:.2f} | {s['ssim'][m]:.4f}" for m in METHODS)
         print(f"| {name} | {s['n']} | {s['size']} | {scores} | "
               f"{s['margin_db']['average']:+.2f} | {s['margin_db']['dis']:+.2f} |")
+
+    if args.per_triplet:
+        print("\n| clip | frames | motion (px) | " + " | ".join(f"{LABELS[m]} PSNR" for m in METHODS) + " | model - DIS dB |")
+        print("|---" * (4 + len(METHODS)) + "|")
+        for r in rows:
+            print(f"| {r['clip']} | {r['index']}, {r['index'] + 2}, {r['index'] + 4} | {r['motion_px']:.1f} | "
+                  + " | ".join(f"{r['psnr'][m]:.2f}" for m in METHODS) + f" | {r['psnr']['model'] - r['psnr']['dis']:+.2f} |")
 
     print("\nseconds per frame: " + ", ".join(f"{LABELS[m]} {per_frame[m]:.3f}" for m in METHODS))
     goals = {}

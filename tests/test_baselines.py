@@ -7,7 +7,9 @@ import torch.nn.functional as F
 from skimage import data, transform
 
 from filmlite import warp
-from filmlite.evaluation.baselines import average_frames, dis_flow, dis_flow_interpolate, intermediate_flows
+from filmlite.evaluation.baselines import (
+    average_frames, dis_flow, dis_flow_interpolate, intermediate_flows, motion_extent,
+)
 from filmlite.evaluation.metrics import psnr
 
 ASTRONAUT = torch.from_numpy(data.astronaut()).permute(2, 0, 1).float() / 255  # (3, 512, 512)
@@ -66,6 +68,14 @@ def test_dis_flow_points_where_the_content_went(dx, dy):
     reconstructed = warp(b[None], flow[None])[0]
     assert psnr(interior(reconstructed), interior(a)) > 30
     assert psnr(interior(warp(b[None], -flow[None])[0]), interior(a)) < 20  # the opposite sign is far off
+
+
+def test_motion_extent_is_the_length_of_a_known_motion_and_zero_for_a_still_pair():
+    pytest.importorskip("cv2")
+    a = moving_crop(0, 0)
+    assert motion_extent(a, moving_crop(6, 8)) == pytest.approx(10, abs=1.0)  # a 6-8-10 triangle
+    assert motion_extent(a[None], moving_crop(-6, 0)[None]) == pytest.approx(6, abs=0.75)  # batched alike
+    assert motion_extent(a, a) < 0.1
 
 
 # ---- Super SloMo intermediate flows ------------------------------------------------------------------------------

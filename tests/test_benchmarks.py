@@ -131,6 +131,23 @@ def test_quality_scores_any_model_against_its_own_goals(tmp_path, capsys):
     assert film["goals"]["dis"]["goal_db"] == 0.5
 
 
+def test_quality_per_triplet_prints_each_triplet_with_its_motion(capsys):
+    pytest.importorskip("cv2")
+    from filmlite.evaluation.baselines import motion_extent
+
+    quality = load_script("benchmarks/quality.py")
+    result = quality.main(["--random-lite", "--limit", "1", "--max-side", "96", "--per-triplet"])
+    out = capsys.readouterr().out
+    rows = result["triplets"]
+    assert len(rows) == 3  # one triplet of each clip
+    for row in rows:
+        clip, index = row["clip"], row["index"]
+        triplet = next(t for c, i, t in quality.heldout_triplets(max_side=96) if (c, i) == (clip, index))
+        assert row["motion_px"] == pytest.approx(motion_extent(triplet[0], triplet[2]))
+        line = next(line for line in out.splitlines() if line.startswith(f"| {clip} | {index}, "))
+        assert line.endswith(f"{row['psnr']['model'] - row['psnr']['dis']:+.2f} |")
+
+
 # ---- benchmarks/flow_probe.py: does a lite model's flow learn at all? -------------------------------------
 def test_the_flow_probe_knows_its_true_intermediate_flow():
     import numpy as np

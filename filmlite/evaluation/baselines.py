@@ -116,6 +116,13 @@ def dis_flow(frame_a: torch.Tensor, frame_b: torch.Tensor) -> torch.Tensor:
     return flow[0] if single else flow
 
 
+def motion_extent(frame_a: torch.Tensor, frame_b: torch.Tensor) -> float:
+    """How far things move between two frames, in pixels: the 95th percentile of the length of `dis_flow`
+    (the few pixels that move most, so that a small object's motion is not averaged away by a still
+    background). Frames as `dis_flow` takes them; a batch counts as one set of pixels."""
+    return float(dis_flow(frame_a, frame_b).norm(dim=-3).flatten().quantile(0.95))
+
+
 def intermediate_flows(flow_01: torch.Tensor, flow_10: torch.Tensor, t: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Super SloMo's linear approximation (Eq. 4) of the flows from time t back to each input.
 
