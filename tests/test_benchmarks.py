@@ -248,3 +248,45 @@ def test_the_flow_probe_trains_either_lite_model_with_its_own_loss_and_sizes(cap
     rows = [line.split("|") for line in out.splitlines() if line.startswith("| 0 |") or line.startswith("| 1 |")]
     assert len(rows) == 2 and rows[0][4].strip() == "-"  # no privileged teacher in Super SloMo
     assert float(rows[0][3]) == pytest.approx(float(rows[0][5]))  # step 0: a zero flow
+
+
+# ---- benchmarks/grow.py: a trained model grown into a larger one that starts from its weights ------------------
+def test_growing_films_coarse_predictor_adds_identity_convolutions_and_trains_as_printed(tmp_path):
+    from filmlite.training.config import TrainConfig
+
+    grow = load_script("benchmarks/grow.py")
+    model = unzero(FILM(TINY))
+    grown = grow.grow_film_coarse_convs(model, 2)
+    assert grown.config.flow_convs == TINY.flow_convs[:-1] + (TINY.flow_convs[-1] + 2,)
+    filters = TINY.flow_filters[-1]
+    assert grown.num_parameters() - model.num_parameters() == 2 * (filters * filters * 9 + filters)
+    added = grown.predict_flow.shared.convs[TINY.flow_convs[-1]]
+    y = torch.randn(2, filters, 5, 7)
+    torch.testing.assert_close(added(y), y)  # the new convolution starts as the identity
+    for name, tensor in model.state_dict().items():
+        torch.testing.assert_close(grown.state_dict()[name], tensor)
+    with pytest.raises(ValueError, match="at least 1"):
+        grow.grow_film_coarse_convs(model, 0)
+    save_checkpoint(tmp_path / "tiny.pt", model)
+    result = grow.main(["film-coarse-convs", "1", str(tmp_path / "grown.pt"), "--source", str(tmp_path / "tiny.pt")])
+    config = TrainConfig(model="lite", model_sizes=json.dumps({**TINY.to_dict(), **json.loads(result["model_sizes"])}))
+    assert load_pretrained(tmp_path / "grown.pt", device="cpu").config == config.model_config()
+
+
+def test_growing_rife_adds_a_block_whose_first_corrections_are_zero(tmp_path):
+    from filmlite.rife import RIFE, RIFEConfig
+
+    grow = load_script("benchmarks/grow.py")
+    torch.manual_seed(0)
+    model = RIFE(RIFEConfig.lite()).eval()
+    for block in model.blocks:  # trained-looking weights: the original's blocks do correct the flows
+        torch.nn.init.normal_(block.lastconv.weight, std=0.01)
+    grown = grow.grow_rife_block(model, 16, 1).eval()
+    assert grown.config.block_channels == (64, 48, 32, 16) and grown.config.block_scales == (4, 2, 1, 1)
+    x0, x1 = torch.rand(2, 1, 3, 64, 96).unbind(0)
+    with torch.no_grad():
+        before, after = model.intermediates(x0, x1, 0.3), grown.intermediates(x0, x1, 0.3)
+    torch.testing.assert_close(after.flows[-1], after.flows[-2], rtol=0, atol=0)
+    torch.testing.assert_close(after.output, before.output, rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="zero_init"):
+        grow.grow_rife_block(RIFE(RIFEConfig.paper_m()), 16, 1)
