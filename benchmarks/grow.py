@@ -79,9 +79,11 @@ def main(argv=None) -> dict:
     rife.add_argument("scale", type=int)
     rife.add_argument("out")
     rife.add_argument("--source", default="rife", help="the model to grow (default: the bundled RIFE-lite)")
+    rife.add_argument("--seed", type=int, default=0, help="seed of the new block's hidden weights (default 0)")
     args = parser.parse_args(argv)
 
     model = filmlite.load_pretrained(args.source, device="cpu").eval()
+    torch.manual_seed(getattr(args, "seed", 0))
     if args.kind == "film-coarse-convs":
         grown = grow_film_coarse_convs(model, args.extra)
         sizes = {"flow_convs": list(grown.config.flow_convs)}
