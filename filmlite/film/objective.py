@@ -42,11 +42,17 @@ def warp_loss(stages, target: torch.Tensor, all_levels: bool = False) -> torch.T
     aligned the inputs, a reach of a pixel of *its* size (64 px of the frame at level 6).
     """
     levels = len(stages.image_pyramid0) if all_levels else len(stages.warped0)
-    middles = image_pyramid(target, levels)
     warped0, warped1 = list(stages.warped_images0), list(stages.warped_images1)
     for i in range(len(warped0), levels):
         warped0.append(warp(stages.image_pyramid0[i], TIME * stages.backward_flows[i]))
         warped1.append(warp(stages.image_pyramid1[i], TIME * stages.forward_flows[i]))
+    return alignment_error(warped0, warped1, image_pyramid(target, levels))
+
+
+def alignment_error(warped0: list[torch.Tensor], warped1: list[torch.Tensor],
+                    middles: list[torch.Tensor]) -> torch.Tensor:
+    """Mean over pyramid levels of L1(warped input 0, middle) + L1(warped input 1, middle): how well the flows
+    line both inputs up with the true frame, level by level (FILM-lite's warp loss; RIFE's pyramid warp loss)."""
     terms = [(w0.float() - m).abs().mean() + (w1.float() - m).abs().mean()
              for w0, w1, m in zip(warped0, warped1, middles)]
     return torch.stack(terms).mean()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..film.objective import TEACHER_SHARE
+from ..film.objective import TEACHER_SHARE, alignment_error
 from ..film.pyramid import image_pyramid
 from ..film.warp import warp
 from ..superslomo.model import intermediate_flows
@@ -52,13 +52,12 @@ def pyramid_warp_loss(flows: list[torch.Tensor], x0: torch.Tensor, x1: torch.Ten
     L1(input 1 warped by Ft1, It), images and flows 2x2-average-pooled to each level (flows also divided by
     2^k: they are in pixels of their level)."""
     images0, images1, middles = image_pyramid(x0, levels), image_pyramid(x1, levels), image_pyramid(target, levels)
-    terms = []
+    per_block = []
     for flow in flows:
-        for k, level_flow in enumerate(image_pyramid(flow.float(), levels)):
-            level_flow = level_flow / 2**k  # (b, 4, h / 2^k, w / 2^k)
-            terms.append((warp(images0[k], level_flow[:, :2]) - middles[k]).abs().mean()
-                         + (warp(images1[k], level_flow[:, 2:4]) - middles[k]).abs().mean())
-    return torch.stack(terms).mean()
+        level_flows = [f / 2**k for k, f in enumerate(image_pyramid(flow.float(), levels))]  # (b, 4, h/2^k, w/2^k)
+        per_block.append(alignment_error([warp(image, f[:, :2]) for image, f in zip(images0, level_flows)],
+                                         [warp(image, f[:, 2:4]) for image, f in zip(images1, level_flows)], middles))
+    return torch.stack(per_block).mean()  # every block has `levels` terms: the mean over all of them
 
 
 class RIFEObjective(nn.Module):
