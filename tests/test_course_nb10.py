@@ -110,6 +110,9 @@ def test_time_table_pairs_each_method_with_the_reference_frame_by_frame():
     # one legend for the figure, naming every method once, and none inside the panels (where it hid error bars)
     assert len(fig.legends) == 1 and [t.get_text() for t in fig.legends[0].get_texts()] == ["a", "ref"]
     assert all(ax.get_legend() is None for ax in fig.axes)
+    low, high = fig.axes[0].get_ylim()  # every interval of the left panel is drawn whole
+    ends = [v for row in table for m in ("a", "ref") for v in row["mean"][m][1:]]
+    assert low <= min(ends) and max(ends) <= high
 
 
 def test_worst_against_best_finds_the_largest_shortfall_and_who_did_better():
