@@ -11,10 +11,14 @@ Two ways, each written as a model file that `python -m filmlite train --init FIL
   correction of the flows and the mask. RIFE-lite's blocks end in a zero-initialised layer (`zero_init`), so the
   new block's corrections are exactly zero at first and the grown model gives the original's frames (to float
   rounding).
+* `rife-refine C`: RIFE-lite with RIFE's RefineNet (Sec. 3.3; a context network and a U-Net of width C, 16 in the
+  paper) after its blend. With `zero_init` the U-Net's last conv starts at zero, so its residual is zero and the
+  grown model gives the original's frames, clamped to [0, 1].
 
     python benchmarks/grow.py film-coarse-convs 3 runs/film-deep6-init.pt       # from the bundled FILM-lite
     python benchmarks/grow.py rife-block 32 1 runs/rife4-init.pt                # from the bundled RIFE-lite
     python benchmarks/grow.py rife-block 32 1 OUT.pt --source runs/x/model.pt   # from any RIFE file
+    python benchmarks/grow.py rife-refine 4 runs/rife-refine-init.pt            # the bundled RIFE-lite + RefineNet
 
 It prints the parameters before and after, the largest difference between the two models' frames on a random pair,
 and the `--model-sizes` value for training. Results of the runs made this way: benchmarks/README.md.
@@ -67,6 +71,23 @@ def grow_rife_block(model, channels: int, scale: int):
     return grown
 
 
+def grow_rife_refine(model, channels: int):
+    """`model` (a RIFE with `zero_init`, no RefineNet) with a RefineNet of width `channels` that adds nothing yet."""
+    from filmlite.rife import RIFE
+
+    c = model.config
+    if c.refine:
+        raise ValueError("this RIFE has a RefineNet already (RIFEConfig.refine)")
+    if not c.zero_init:
+        raise ValueError("the RefineNet adds nothing at first only with zero_init (RIFEConfig.lite()); this RIFE's "
+                         "layers keep PyTorch's initialisation, so growing it would change its frames")
+    grown = RIFE(dataclasses.replace(c, refine=True, context_channels=channels))
+    missing, unexpected = grown.load_state_dict(model.state_dict(), strict=False)
+    if unexpected or any(not name.startswith(("context.", "refine.")) for name in missing):
+        raise ValueError(f"the weights do not fit the grown RIFE: missing {missing}, unexpected {unexpected}")
+    return grown
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     kinds = parser.add_subparsers(dest="kind", required=True)
@@ -80,6 +101,11 @@ def main(argv=None) -> dict:
     rife.add_argument("out")
     rife.add_argument("--source", default="rife", help="the model to grow (default: the bundled RIFE-lite)")
     rife.add_argument("--seed", type=int, default=0, help="seed of the new block's hidden weights (default 0)")
+    refine = kinds.add_parser("rife-refine", help="RIFE's RefineNet for RIFE-lite")
+    refine.add_argument("channels", type=int, help="the context network's first width (16 in the paper)")
+    refine.add_argument("out")
+    refine.add_argument("--source", default="rife", help="the model to grow (default: the bundled RIFE-lite)")
+    refine.add_argument("--seed", type=int, default=0, help="seed of the RefineNet's hidden weights (default 0)")
     args = parser.parse_args(argv)
 
     model = filmlite.load_pretrained(args.source, device="cpu").eval()
@@ -87,9 +113,12 @@ def main(argv=None) -> dict:
     if args.kind == "film-coarse-convs":
         grown = grow_film_coarse_convs(model, args.extra)
         sizes = {"flow_convs": list(grown.config.flow_convs)}
-    else:
+    elif args.kind == "rife-block":
         grown = grow_rife_block(model, args.channels, args.scale)
         sizes = {"block_channels": list(grown.config.block_channels), "block_scales": list(grown.config.block_scales)}
+    else:
+        grown = grow_rife_refine(model, args.channels)
+        sizes = {"refine": True, "context_channels": args.channels}
     grown.eval()
     torch.manual_seed(0)
     x0, x1 = torch.rand(2, 1, 3, 128, 192).unbind(0)

@@ -12,6 +12,9 @@ from filmlite import FILM, FILMConfig, interpolate, load_pretrained, save_checkp
 from filmlite.evaluation.baselines import average_frames, dis_flow, dis_flow_interpolate
 from filmlite.evaluation import costs
 from filmlite.evaluation.metrics import psnr
+from filmlite.film.warp import warp
+from filmlite.rife import RIFE, RIFEConfig
+from filmlite.superslomo import SuperSloMo, SuperSloMoConfig
 
 flow_gap = load_script("benchmarks/flow_gap.py")
 
@@ -54,6 +57,48 @@ def test_flow_gap_over_every_clip_prints_the_ceiling_from_its_own_rows(monkeypat
     assert "3 held-out triplets of every clip" in printed
     assert "| method | left PSNR (dB) | right PSNR (dB) | all PSNR (dB) |" in printed
     assert f"ceiling with DIS-quality flows and this decoder: {expected:+.2f} dB" in printed
+
+
+def pan_triplet(shift: int = 4) -> torch.Tensor:
+    """Three 140x200 frames of a photo panning `shift` px per frame: frame s shows the photo at x + shift s."""
+    return torch.stack([F.avg_pool2d(PHOTO[None, :, 100:380, 60 + 2 * shift * s:460 + 2 * shift * s], 2)[0]
+                        for s in range(3)])
+
+
+def test_flow_gap_reads_rife_intermediate_flows_with_the_dis_convention():
+    # A RIFE-lite whose first block outputs the true intermediate flows everywhere: the middle frame shows the
+    # photo at x + 4, so Ft0 = +4 and Ft1 = -4 (backward warping), and Ft1 - Ft0 = -8 = dis_flow(x0, x1).
+    model = RIFE(RIFEConfig.lite()).eval()  # zero-initialised corrections: every later block adds nothing
+    first = model.blocks[0]
+    with torch.no_grad():
+        first.lastconv.bias.copy_(torch.tensor([4.0, 0, -4.0, 0, 0]) / (2 * first.scale))
+    triplet = pan_triplet(4)
+    scores = flow_gap.diagnose(model, triplet)
+    x0, middle, x1 = (f[None, :, :128, :192] for f in triplet)  # cropped to RIFE-lite's alignment, 16
+    flow_t0 = torch.zeros(1, 2, 128, 192)
+    flow_t0[:, 0] = 4.0
+    exact = float(psnr((warp(x0, flow_t0) + warp(x1, -flow_t0)) / 2, middle))
+    assert abs(scores["model flows, averaged"] - exact) < 1e-3
+    assert abs(scores["model"] - exact) < 1e-3  # mask 1/2: the blend is the average
+    assert scores["model"] > float(psnr(average_frames(x0, x1), middle)) + 5
+    true_forward = torch.tensor([-8.0, 0]).view(1, 2, 1, 1)
+    assert abs(scores["flow distance"] - (dis_flow(x0, x1) - true_forward).abs().mean().item()) < 1e-4
+    assert scores["flow distance"] < 1  # DIS finds the pan too: the two flows agree
+
+
+def test_flow_gap_coarse_dis_row_loses_nothing_on_a_uniform_pan_and_takes_super_slomo():
+    model = SuperSloMo(SuperSloMoConfig.lite()).eval()
+    triplet = pan_triplet(4)
+    scores = flow_gap.diagnose(model, triplet)
+    x0, middle, x1 = (f[None, :, :128, :192] for f in triplet)
+    with torch.no_grad():
+        assert abs(scores["model"] - float(psnr(model(x0, x1).clamp(0, 1), middle))) < 1e-4
+    # a uniform flow averaged over 16x16 blocks is the same flow: the coarse row equals the full one
+    assert abs(scores["DIS flows at 1/16, averaged"] - scores["DIS flows, averaged"]) < 0.5
+    block = torch.arange(32.0).view(1, 1, 2, 16).expand(1, 2, 2, 16)  # one 16-wide block per row pair
+    assert torch.allclose(flow_gap.coarse(block.repeat(1, 1, 8, 1)), torch.full((1, 2, 16, 16), 15.5))
+    with pytest.raises(ValueError, match="FILM, RIFE and Super SloMo"):
+        flow_gap.diagnose(type("Other", (torch.nn.Linear,), {"name": "other"})(1, 1), triplet)
 
 
 # ---- benchmarks/anytime.py: t = 1/3 and 2/3 against the true frames ---------------------------------------------
@@ -290,3 +335,32 @@ def test_growing_rife_adds_a_block_whose_first_corrections_are_zero(tmp_path):
     torch.testing.assert_close(after.output, before.output, rtol=0, atol=1e-5)
     with pytest.raises(ValueError, match="zero_init"):
         grow.grow_rife_block(RIFE(RIFEConfig.paper_m()), 16, 1)
+
+
+def test_growing_rife_adds_a_refinenet_whose_first_residual_is_zero(tmp_path):
+    grow = load_script("benchmarks/grow.py")
+    torch.manual_seed(0)
+    model = RIFE(RIFEConfig.lite()).eval()
+    for block in model.blocks:
+        torch.nn.init.normal_(block.lastconv.weight, std=0.01)
+    grown = grow.grow_rife_refine(model, 4).eval()
+    assert grown.config.refine and grown.config.context_channels == 4
+    for name, tensor in model.state_dict().items():
+        torch.testing.assert_close(grown.state_dict()[name], tensor, rtol=0, atol=0)
+    x0, x1 = torch.rand(2, 1, 3, 64, 96).unbind(0)
+    with torch.no_grad():
+        before, after = model.intermediates(x0, x1, 0.3), grown.intermediates(x0, x1, 0.3)
+        residual = grown.refine(torch.cat([x0, x1, after.frames[-1], after.frames[-1], after.masks[-1],
+                                           after.flows[-1]], dim=1),
+                                grown.context(x0, after.flows[-1][:, :2]), grown.context(x1, after.flows[-1][:, 2:]))
+    torch.testing.assert_close(residual, torch.full_like(residual, 0.5), rtol=0, atol=0)  # 2 r - 1 = 0
+    torch.testing.assert_close(after.output, before.output.clamp(0, 1), rtol=0, atol=1e-6)
+    # the RefineNet's hidden layers are not zero: once its last conv moves, it can paint corrections
+    assert grown.refine.down[0][0][0].weight.abs().sum() > 0
+    with pytest.raises(ValueError, match="zero_init"):
+        grow.grow_rife_refine(RIFE(RIFEConfig(block_channels=(8,), block_scales=(1,), teacher=False, refine=False)), 4)
+    with pytest.raises(ValueError, match="has a RefineNet already"):
+        grow.grow_rife_refine(grown, 4)
+    result = grow.main(["rife-refine", "4", str(tmp_path / "refine.pt"), "--source", "rife"])
+    assert json.loads(result["model_sizes"]) == {"refine": True, "context_channels": 4}
+    assert result["largest difference"] < 1e-4

@@ -36,7 +36,8 @@ class RIFEConfig(ModelConfig):
         context_channels: width of the context network's first level (16); the U-Net's widths follow from it.
         zero_init: **not in RIFE; a training shortcut of the lite model.** The last layer of every IFBlock
             starts at zero, so an untrained model has zero flows and mask 1/2: it averages the two frames, and
-            a short CPU run learns only what beats that.
+            a short CPU run learns only what beats that. With `refine` the RefineNet's last conv starts at zero
+            too: its residual 2 r - 1 is 0 until it trains.
     """
 
     block_channels: tuple[int, ...] = (240, 150, 90)

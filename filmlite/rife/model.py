@@ -80,6 +80,9 @@ class RIFE(nn.Module):
                                 c.zero_init) if c.teacher else None)
         self.context = ContextNet(c.context_channels) if c.refine else None
         self.refine = RefineUNet(c.context_channels) if c.refine else None
+        if self.refine is not None and c.zero_init:  # residual r = 1/2 at first: the RefineNet adds nothing
+            nn.init.zeros_(self.refine.out.weight)
+            nn.init.zeros_(self.refine.out.bias)
 
     def forward(self, x0: torch.Tensor, x1: torch.Tensor, t: float | torch.Tensor = 0.5) -> torch.Tensor:
         """The frame at time `t` between `x0` and `x1` (both `(b, 3, h, w)`, RGB in [0, 1]): `(b, 3, h, w)`."""
