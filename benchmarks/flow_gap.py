@@ -4,8 +4,8 @@ For each triplet it scores (PSNR against the true middle frame):
 
 - **model**: the model's output;
 - **model flows, averaged**: the two inputs warped to t = 0.5 by the model's own finest flows, then averaged
-  (the model without what it adds after the warp: FILM's fusion decoder, RIFE's fusion mask, Super SloMo's
-  visibility maps);
+  (the model without what it adds after the warp: FILM's fusion decoder, RIFE's fusion mask and RefineNet if it
+  has one, Super SloMo's visibility maps);
 - **DIS flows, averaged**: the same warp and average, with OpenCV's DIS flow put in place of the model's flows
   (FILM's convention: input 0 read along half the flow from frame 1 to frame 0, and the other way round);
 - **DIS flows at 1/16, averaged**: the same with DIS's flows averaged over 16x16 blocks and resized back
@@ -134,8 +134,8 @@ def main(argv=None) -> dict[str, float]:
     print(f"mean |model flow - DIS flow| at the finest level: {means['flow distance']:.3f} px")
     flows = means["DIS flows, averaged"] - means["model flows, averaged"]
     decoder = means["model"] - means["model flows, averaged"]
-    print(f"DIS flows instead of the model's, same warp and average: {flows:+.2f} dB; "
-          f"{DECODER[model.name]}: {decoder:+.2f} dB")
+    after_warp = DECODER[model.name] + (" and the RefineNet" if model.name == "rife" and model.config.refine else "")
+    print(f"DIS flows instead of the model's, same warp and average: {flows:+.2f} dB; {after_warp}: {decoder:+.2f} dB")
     if args.clip == "all":
         ceiling = means["DIS flows, averaged"] + decoder - means["DIS baseline"]
         print(f"ceiling with DIS-quality flows and this decoder: {ceiling:+.2f} dB over the DIS baseline "

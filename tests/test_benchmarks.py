@@ -86,6 +86,17 @@ def test_flow_gap_reads_rife_intermediate_flows_with_the_dis_convention():
     assert scores["flow distance"] < 1  # DIS finds the pan too: the two flows agree
 
 
+def test_flow_gap_names_what_a_rife_adds_after_the_warp(monkeypatch, capsys):
+    triplets = [("pan", 0, pan_triplet(2)), ("pan", 2, pan_triplet(4))]
+    monkeypatch.setattr(flow_gap, "heldout_triplets", lambda max_side: triplets)
+    for refine, said in ((False, "the fusion mask's blend: "), (True, "the fusion mask's blend and the RefineNet: ")):
+        model = RIFE(RIFEConfig(**{**RIFEConfig.lite().to_dict(), "refine": refine, "context_channels": 4})).eval()
+        monkeypatch.setattr(flow_gap.filmlite, "load_pretrained", lambda path: model)
+        means = flow_gap.main(["--clip", "all"])
+        printed = capsys.readouterr().out
+        assert said + f"{means['model'] - means['model flows, averaged']:+.2f} dB" in printed
+
+
 def test_flow_gap_coarse_dis_row_loses_nothing_on_a_uniform_pan_and_takes_super_slomo():
     model = SuperSloMo(SuperSloMoConfig.lite()).eval()
     triplet = pan_triplet(4)
