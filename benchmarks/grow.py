@@ -20,7 +20,8 @@ Two ways, each written as a model file that `python -m filmlite train --init FIL
     python benchmarks/grow.py rife-block 32 1 OUT.pt --source runs/x/model.pt   # from any RIFE file
     python benchmarks/grow.py rife-refine 4 runs/rife-refine-init.pt            # the bundled RIFE-lite + RefineNet
 
-It prints the parameters before and after, the largest difference between the two models' frames on a random pair,
+The grown file keeps the source's training history (`init_metadata`), so `training_totals` of a run from it counts
+every step behind it. It prints the parameters before and after, the largest difference between the two models' frames on a random pair,
 and the `--model-sizes` value for training. Results of the runs made this way: benchmarks/README.md.
 """
 from __future__ import annotations
@@ -124,7 +125,9 @@ def main(argv=None) -> dict:
     x0, x1 = torch.rand(2, 1, 3, 128, 192).unbind(0)
     with torch.no_grad():
         difference = float((model(x0, x1) - grown(x0, x1)).abs().max())
-    save_checkpoint(args.out, grown, grown_from=str(args.source), grown_by=args.kind)
+    # the source's own training history goes along, so that a run from the grown file counts every step behind it
+    lineage = {"init_metadata": model.metadata} if getattr(model, "metadata", None) else {}
+    save_checkpoint(args.out, grown, grown_from=str(args.source), grown_by=args.kind, **lineage)
     result = {"params": model.num_parameters(), "grown params": grown.num_parameters(),
               "largest difference": difference, "model_sizes": json.dumps(sizes)}
     print(f"{args.source}: {result['params']:,} parameters -> {args.out}: {result['grown params']:,}")

@@ -375,3 +375,9 @@ def test_growing_rife_adds_a_refinenet_whose_first_residual_is_zero(tmp_path):
     result = grow.main(["rife-refine", "4", str(tmp_path / "refine.pt"), "--source", "rife"])
     assert json.loads(result["model_sizes"]) == {"refine": True, "context_channels": 4}
     assert result["largest difference"] < 1e-4
+    # the bundled model's training history goes along: a run from the grown file counts those steps too
+    from filmlite.io.checkpoint import training_totals
+    bundled, written = load_pretrained("rife"), load_pretrained(tmp_path / "refine.pt")
+    assert written.metadata["grown_by"] == "rife-refine"
+    assert training_totals(written.metadata) == training_totals(bundled.metadata)
+    assert training_totals(bundled.metadata)[0] > 0
