@@ -1,6 +1,6 @@
 """Grow a trained lite model into a larger one that starts from its weights, for the experiments that try a size.
 
-Two ways, each written as a model file that `python -m filmlite train --init FILE --model-sizes JSON` fine-tunes
+Three ways, each written as a model file that `python -m filmlite train --init FILE --model-sizes JSON` fine-tunes
 (the JSON it prints is the one to pass):
 
 * `film-coarse-convs N`: FILM-lite with N more 3x3 convolutions in its shared coarse flow predictor (Sec. 3.2),
@@ -21,8 +21,8 @@ Two ways, each written as a model file that `python -m filmlite train --init FIL
     python benchmarks/grow.py rife-refine 4 runs/rife-refine-init.pt            # the bundled RIFE-lite + RefineNet
 
 The grown file keeps the source's training history (`init_metadata`), so `training_totals` of a run from it counts
-every step behind it. It prints the parameters before and after, the largest difference between the two models' frames on a random pair,
-and the `--model-sizes` value for training. Results of the runs made this way: benchmarks/README.md.
+every step behind it. It prints the parameters before and after, the largest difference between the two models'
+frames on a random pair, and the `--model-sizes` value for training. Results of the runs made this way: benchmarks/README.md.
 """
 from __future__ import annotations
 
