@@ -6,8 +6,8 @@ import pytest
 import torch
 from skimage import data
 
-from conftest import TINY, load_script
-from filmlite import FILM, FILMConfig
+from conftest import TINY, load_script, unzero
+from filmlite import FILM, FILMConfig, load_pretrained, save_checkpoint
 from filmlite.evaluation import flows as flows_module
 from filmlite.rife import RIFE, RIFEConfig
 from filmlite.superslomo import SuperSloMo, SuperSloMoConfig
@@ -264,3 +264,106 @@ def test_main_runs_a_film_in_a_deeper_pyramid_and_refuses_it_for_other_models(ti
     with pytest.raises(SystemExit):
         large_motion.main(["--checkpoint", str(rife), "--pyramid-levels", "8", "--no-real"])
     assert "changes a FILM's pyramid" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------------- coarse_probe.py
+coarse_probe = load_script("benchmarks/coarse_probe.py")
+
+
+def test_scenes_from_training_photos_take_their_pieces_from_those_photos(monkeypatch):
+    from filmlite.training import data as data_module
+
+    grey = torch.full((3, 300, 300), 0.25)
+    monkeypatch.setattr(data_module, "load_photo", lambda name: grey if name == "astronaut" else None)
+    monkeypatch.setattr(data_module, "load_heldout_photo", lambda name: pytest.fail("a held-out photo was used"))
+    black = torch.zeros_like(BACKGROUND)
+    scene = translation_scene(seeded_generator(3), 20, size=(128, 192), backgrounds=black, photos=("astronaut",))
+    x0 = scene["triplet"][0]
+    assert scene["piece"].any()
+    photo_grey = (x0 - 0.25).abs().amax(0) < 1e-6  # pixels showing the photo, opaque
+    assert photo_grey.float().sum() > 0.7 * scene["piece"].float().sum()
+    assert not (photo_grey & ~scene["piece"]).any()  # and only inside the pieces: the background stays black
+    assert x0[:, ~scene["piece"]].max() < 0.25
+
+
+def test_training_backgrounds_and_held_out_backgrounds_share_no_frame(monkeypatch):
+    from filmlite.training import data as data_module
+
+    numbered = torch.arange(132, dtype=torch.uint8)[:, None, None, None].expand(132, 3, 2, 2)  # frame i is i
+    monkeypatch.setattr(data_module, "read_frame_source", lambda source, max_side=None: numbered)
+    data_module.training_backgrounds.cache_clear()
+    data_module.heldout_backgrounds.cache_clear()
+    try:
+        train = {int(f[0, 0, 0]) for f in data_module.training_backgrounds()}
+        held = {int(f[0, 0, 0]) for f in data_module.heldout_backgrounds()}
+    finally:
+        data_module.training_backgrounds.cache_clear()
+        data_module.heldout_backgrounds.cache_clear()
+    assert train and held and not train & held
+    assert max(train) < min(held)  # training frames come first, the held-out end after them
+
+
+def test_the_true_flow_at_a_level_is_the_block_mean_in_that_levels_pixels():
+    flow = torch.zeros(1, 2, 16, 16)
+    flow[:, 0, :, :8], flow[:, 1, :8] = 12.0, -4.0  # left half moves 12 px right, top half 4 px up
+    for level in range(4):
+        truth = coarse_probe.level_truth(flow, level)
+        side = 16 // 2**level
+        assert truth.shape == (1, 2, side, side)
+        # block means worked out by hand: the halves are whole blocks up to level 3, where one block is one half
+        expected = torch.zeros(1, 2, side, side)
+        expected[:, 0, :, :side // 2], expected[:, 1, :side // 2] = 12.0 / 2**level, -4.0 / 2**level
+        assert torch.allclose(truth, expected)
+    assert torch.allclose(coarse_probe.level_truth(flow, 4), torch.tensor([6.0, -2.0]).view(1, 2, 1, 1) / 16)
+
+
+def test_the_truth_loss_is_zero_for_the_true_flows_and_counts_each_level_alike():
+    flow = torch.randn(2, 2, 32, 32) * 10
+    flows = [coarse_probe.level_truth(flow, level) for level in range(5)]
+    assert float(coarse_probe.truth_loss(flows, flow)) < 1e-6
+    flows[3] = flows[3] + 1.0  # every component off by 1 px at one level of five
+    assert abs(float(coarse_probe.truth_loss(flows, flow)) - 1 / 5) < 1e-5
+
+
+def test_a_probe_batch_is_the_same_every_time_and_its_flows_are_the_scenes(monkeypatch):
+    monkeypatch.setattr(coarse_probe, "training_backgrounds", lambda: BACKGROUND)
+    triplets, flows = coarse_probe.scene_batch(step=2, batch=2, size=128, max_motion=24)
+    again, flows_again = coarse_probe.scene_batch(step=2, batch=2, size=128, max_motion=24)
+    assert triplets.shape == (2, 3, 3, 128, 128) and flows.shape == (2, 2, 128, 128)
+    assert torch.equal(triplets, again) and torch.equal(flows, flows_again)
+    assert flows.norm(dim=1).max() <= 24 + 1.5
+    # the flow carries frame 1 back to frame 0 over most of the frame (whole-pixel motions)
+    x0, x1 = triplets[:, 0], triplets[:, 2]
+    assert ((warp(x1, flows) - x0).abs().amax(1) < 1e-6).float().mean() > 0.6
+
+
+def test_the_probe_writes_a_model_and_its_flow_term_reaches_the_weights(tmp_path, monkeypatch):
+    monkeypatch.setattr(coarse_probe, "training_backgrounds", lambda: BACKGROUND)
+    torch.manual_seed(0)
+    start = tmp_path / "start.pt"
+    save_checkpoint(start, unzero(FILM(TINY)))
+    written = {}
+    for loss in ("truth", "image"):
+        out = tmp_path / f"{loss}.pt"
+        logged = coarse_probe.main(["--loss", loss, "--checkpoint", str(start), "--steps", "2", "--batch-size", "1",
+                                    "--size", "64", "--max-motion", "8", "--out", str(out)])
+        assert len(logged["flow"]) == 2 and all(math.isfinite(v) for v in logged["flow"])
+        written[loss] = load_pretrained(out, device="cpu")
+        assert written[loss].metadata["probe"] == loss
+    before = load_pretrained(start, device="cpu").state_dict()
+    truth, image = written["truth"].state_dict(), written["image"].state_dict()
+    assert any(not torch.equal(before[k], image[k]) for k in before)  # the image loss trains
+    # the same scenes and steps: the weights differ only because the truth run also follows the flow term
+    assert any(not torch.equal(truth[k], image[k]) for k in truth)
+    with pytest.raises(SystemExit):
+        coarse_probe.main(["--checkpoint", str(start), "--size", "60", "--out", str(tmp_path / "x.pt")])
+
+
+def test_in_frame_units_a_coarse_levels_error_counts_as_much_as_in_the_frame():
+    flow = torch.randn(1, 2, 32, 32) * 10
+    flows = [coarse_probe.level_truth(flow, level) for level in range(4)]
+    flows[3] = flows[3] + 0.5  # half a pixel of level 3 is 4 px of the frame
+    assert abs(float(coarse_probe.truth_loss(flows, flow, "level")) - 0.5 / 4) < 1e-5
+    assert abs(float(coarse_probe.truth_loss(flows, flow, "frame")) - 4 / 4) < 1e-5
+    with pytest.raises(ValueError, match="units"):
+        coarse_probe.truth_loss(flows, flow, "metres")

@@ -499,6 +499,14 @@ def heldout_backgrounds(max_side: int | None = None) -> torch.Tensor:
     return frames[list(_split(len(frames), "heldout"))[::4]]
 
 
+@lru_cache(maxsize=2)
+def training_backgrounds(max_side: int | None = None) -> torch.Tensor:
+    """Frames `uint8 (n, 3, 720, 1280)` of the training part of bigbuckbunny, every 4th one: backgrounds for
+    `translation_scene` scenes that a model may train on (`heldout_backgrounds` are the benchmark's)."""
+    frames = read_frame_source("bigbuckbunny", max_side=max_side)
+    return frames[list(_split(len(frames), "train"))[::4]]
+
+
 def even_displacement(length: float, angle: float) -> tuple[int, int]:
     """About `length` px in direction `angle` (radians), both components even, so that half of it, the motion
     from an input to the middle frame, is a whole number of pixels: the middle frame is then a copy, not a
@@ -508,8 +516,9 @@ def even_displacement(length: float, angle: float) -> tuple[int, int]:
 
 def translation_scene(g: torch.Generator, magnitude: float, size: tuple[int, int] = (576, 1024),
                       backgrounds: torch.Tensor | None = None, pieces: tuple[int, int] = (2, 3),
-                      background_share: float = 0.25) -> dict:
-    """One exact large-motion triplet: pieces of held-out photos moving `magnitude` px over a panning background.
+                      background_share: float = 0.25, photos: tuple[str, ...] = HELDOUT_PHOTOS) -> dict:
+    """One exact large-motion triplet: pieces of photos (held-out ones unless `photos` says otherwise) moving
+    `magnitude` px over a panning background.
 
     Everything is a whole-pixel translation, so nothing is resampled and the middle frame is exact:
     - the background, a window of a frame from `backgrounds` (default `heldout_backgrounds()`), pans by
@@ -518,6 +527,8 @@ def translation_scene(g: torch.Generator, magnitude: float, size: tuple[int, int
       px in its own random direction, in front of the background and of the pieces drawn before them, so they
       occlude each other and the background; each stays inside the frame at all three times.
     Displacements are rounded to even pixels (`even_displacement`), so lengths are within 1.5 px of `magnitude`.
+    `photos` names the pieces' sources: `HELDOUT_PHOTOS` (the default, for benchmarks) or training `PHOTOS`
+    (with `training_backgrounds()`, for scenes a model may train on: benchmarks/coarse_probe.py).
 
     Returns `{"triplet": (3, 3, h, w) frame0, middle, frame1; "flow": (2, h, w) the true motion from frame 0 to
     frame 1 of what frame 0 shows at each pixel (filmlite's convention: `warp(frame1, flow) == frame0` wherever
@@ -544,7 +555,8 @@ def translation_scene(g: torch.Generator, magnitude: float, size: tuple[int, int
     layers = [{"layer": "background", "shift": pan}]
     for _ in range(int(torch.randint(pieces[0], pieces[1] + 1, (), generator=g))):
         shift = even_displacement(magnitude, 2 * math.pi * float(torch.rand((), generator=g)))
-        photo = load_heldout_photo(HELDOUT_PHOTOS[int(torch.randint(len(HELDOUT_PHOTOS), (), generator=g))])
+        name = photos[int(torch.randint(len(photos), (), generator=g))]
+        photo = load_heldout_photo(name) if name in HELDOUT_PHOTOS else load_photo(name)
         # a piece between a sixth and two fifths of the frame's shorter side, and never larger than fits
         side = min(h, w) * (1 / 6 + (2 / 5 - 1 / 6) * float(torch.rand((), generator=g)))
         ph = int(min(side, h - abs(shift[1]) - 2, photo.shape[-2]))
