@@ -26,26 +26,38 @@ import argparse
 import time
 
 import torch
-import torch.nn.functional as F
 
 import filmlite
+from filmlite.film.pyramid import image_pyramid
 from filmlite.io.checkpoint import save_checkpoint
 from filmlite.training.data import PHOTOS, seeded_generator, training_backgrounds, translation_scene
 
 
+def truth_pyramid(flow: torch.Tensor, levels: int) -> list[torch.Tensor]:
+    """The true flow `(b, 2, h, w)` at pyramid levels 0..levels-1, finest first: FILM's own image pyramid (2x2
+    averages, so level i is the mean over 2^i x 2^i blocks), each level divided by 2^i, in that level's pixels."""
+    return [level / 2**i for i, level in enumerate(image_pyramid(flow, levels))]
+
+
 def level_truth(flow: torch.Tensor, level: int) -> torch.Tensor:
-    """The true flow `(b, 2, h, w)` at pyramid level `level`: averaged over 2^level blocks, in that level's pixels."""
-    return F.avg_pool2d(flow, 2**level) / 2**level if level else flow
+    """The true flow `(b, 2, h, w)` at pyramid level `level` (`truth_pyramid`'s last level)."""
+    return truth_pyramid(flow, level + 1)[-1]
+
+
+def level_errors(forward_flows: list[torch.Tensor], flow: torch.Tensor, units: str = "level") -> list[torch.Tensor]:
+    """The mean |forward flow - true flow| at each level, in pixels of each level (`units="level"`: a coarse level's
+    error counts 2^i times less than the same error in the frame) or in pixels of the frame (`units="frame"`: level
+    i's error times 2^i, so every level counts alike)."""
+    if units not in ("level", "frame"):
+        raise ValueError(f"units must be 'level' or 'frame', got {units!r}")
+    truths = truth_pyramid(flow, len(forward_flows))
+    return [(f.float() - t).abs().mean() * (2**i if units == "frame" else 1)
+            for i, (f, t) in enumerate(zip(forward_flows, truths))]
 
 
 def truth_loss(forward_flows: list[torch.Tensor], flow: torch.Tensor, units: str = "level") -> torch.Tensor:
-    """Mean over the levels of the mean |forward flow - true flow| at each level (`level_truth`), in pixels of each
-    level (`units="level"`: a coarse level's error counts 2^i times less than the same error in the frame) or
-    in pixels of the frame (`units="frame"`: level i's error times 2^i, so every level counts alike)."""
-    if units not in ("level", "frame"):
-        raise ValueError(f"units must be 'level' or 'frame', got {units!r}")
-    return torch.stack([(f.float() - level_truth(flow, i)).abs().mean() * (2**i if units == "frame" else 1)
-                        for i, f in enumerate(forward_flows)]).mean()
+    """Mean over the levels of `level_errors`: the probe's flow term."""
+    return torch.stack(level_errors(forward_flows, flow, units)).mean()
 
 
 def scene_batch(step: int, batch: int, size: int, max_motion: float, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -109,8 +121,7 @@ def main(argv=None) -> dict:
                   f"flow L1 over the levels {sum(logged['flow'][recent]) / len(logged['flow'][recent]):.3f} "
                   f"{args.units} px ({time.perf_counter() - started:.0f} s)", flush=True)
     with torch.no_grad():  # each level's error in frame pixels on the last batch: where the fit stops
-        per_level = [float((f.float() - level_truth(flows, i)).abs().mean() * 2**i)
-                     for i, f in enumerate(stages.forward_flows)]
+        per_level = [float(e) for e in level_errors(stages.forward_flows, flows, "frame")]
     print("last batch, |flow - truth| per level (frame px, level 0 first): " + " ".join(f"{e:.2f}" for e in per_level))
     model.eval()
     save_checkpoint(args.out, model, probe=args.loss, probe_steps=args.steps, probe_lr=args.lr,

@@ -492,19 +492,23 @@ def load_heldout_photo(name: str) -> torch.Tensor:
     return from_array(array[..., :3] if array.ndim == 3 else array)[0]
 
 
+def _backgrounds(part: str, max_side: int | None) -> torch.Tensor:
+    """Every 4th frame `uint8 (n, 3, 720, 1280)` of `part` ("train" or "heldout", `_split`) of bigbuckbunny."""
+    frames = read_frame_source("bigbuckbunny", max_side=max_side)
+    return frames[list(_split(len(frames), part))[::4]]
+
+
 @lru_cache(maxsize=2)
 def heldout_backgrounds(max_side: int | None = None) -> torch.Tensor:
     """Frames `uint8 (n, 3, 720, 1280)` of the held-out end of bigbuckbunny, every 4th one (never trained on)."""
-    frames = read_frame_source("bigbuckbunny", max_side=max_side)
-    return frames[list(_split(len(frames), "heldout"))[::4]]
+    return _backgrounds("heldout", max_side)
 
 
 @lru_cache(maxsize=2)
 def training_backgrounds(max_side: int | None = None) -> torch.Tensor:
     """Frames `uint8 (n, 3, 720, 1280)` of the training part of bigbuckbunny, every 4th one: backgrounds for
     `translation_scene` scenes that a model may train on (`heldout_backgrounds` are the benchmark's)."""
-    frames = read_frame_source("bigbuckbunny", max_side=max_side)
-    return frames[list(_split(len(frames), "train"))[::4]]
+    return _backgrounds("train", max_side)
 
 
 def even_displacement(length: float, angle: float) -> tuple[int, int]:
